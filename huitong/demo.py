@@ -1,0 +1,183 @@
+"""Demo data: a believable small company, so that every screen shows something on first start."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from huitong.engine.platform import Platform
+from huitong.engine.records.bulk import BulkWriter
+from huitong.engine.records.context import Actor
+from huitong.engine.security.users import create_user
+from huitong.engine.system_tables import users
+
+ADMIN = "admin"
+DEMO_PASSWORD = "huitong2026"
+SALES_TEAM = [
+    ("zhangsan", "张三"), ("lisi", "李四"), ("wangwu", "王五"), ("zhaoliu", "赵六"), ("sunqi", "孙七"),
+    ("zhouba", "周八"), ("wujiu", "吴九"), ("zhengshi", "郑十"), ("chenjing", "陈静"), ("linfang", "林芳"),
+    ("amy", "Amy Chen"),
+]  # fmt: skip
+CITIES = [
+    ("上海", "上海"), ("北京", "北京"), ("广东", "深圳"), ("广东", "广州"), ("浙江", "杭州"), ("江苏", "苏州"),
+    ("江苏", "南京"), ("四川", "成都"), ("湖北", "武汉"), ("陕西", "西安"), ("山东", "青岛"), ("福建", "厦门"),
+]  # fmt: skip
+WORDS = [
+    "华",
+    "鑫",
+    "汇",
+    "通",
+    "达",
+    "博",
+    "盛",
+    "泰",
+    "恒",
+    "科",
+    "瑞",
+    "德",
+    "丰",
+    "远",
+    "航",
+    "宏",
+    "源",
+    "信",
+    "联",
+    "创",
+]
+TRADES = [
+    ("科技", "it"), ("电子", "manufacturing"), ("机械", "manufacturing"), ("商贸", "retail"), ("物流", "logistics"),
+    ("医疗器械", "healthcare"), ("教育科技", "education"), ("食品", "food"), ("新能源", "energy"), ("置业", "real_estate"),
+]  # fmt: skip
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍建国志红晓东海燕鹏飞宇浩然子涵雨欣思远佳琪梓轩"
+TITLES = ["总经理", "采购经理", "技术总监", "财务总监", "IT经理", "运营主管", "销售总监", "行政经理"]
+STAGES = [
+    ("initial_contact", 10),
+    ("needs_confirmed", 30),
+    ("solution_proposed", 50),
+    ("negotiation", 70),
+    ("won", 100),
+    ("lost", 0),
+]
+
+
+def _person(rng: random.Random) -> str:
+    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+
+
+def _mobile(rng: random.Random) -> str:
+    return f"1{rng.choice('3578')}{rng.randint(0, 9)}{rng.randint(10000000, 99999999)}"
+
+
+def load_demo(platform: Platform, account_count: int = 600, seed: int = 2026) -> str:
+    with platform.db.write() as connection:
+        if connection.execute(select(users.c.id).where(users.c.username == ADMIN)).first():
+            return "demo data already loaded"
+        admin_id = create_user(connection, ADMIN, DEMO_PASSWORD, display_name="系统管理员", is_admin=True)
+        owners = [
+            create_user(connection, name, DEMO_PASSWORD, display_name=display, email=f"{name}@demo.huitong.cn")
+            for name, display in SALES_TEAM
+        ]
+    rng = random.Random(seed)
+    actor = Actor(admin_id, is_admin=True)
+    writer = BulkWriter(platform.records)
+    today = platform.now().date()
+
+    accounts = [_account(rng, index, owners) for index in range(account_count)]
+    account_ids = _write(writer, actor, "account", accounts)
+    contacts = [
+        _contact(rng, account_id, account["owner"])
+        for account_id, account in zip(account_ids, accounts, strict=False)
+        for _ in range(rng.randint(1, 3))
+    ]
+    _write(writer, actor, "contact", contacts)
+    leads = [_lead(rng, owners) for _ in range(account_count // 2)]
+    _write(writer, actor, "lead", leads)
+    opportunities = [_opportunity(rng, account_ids, accounts, today) for _ in range(account_count)]
+    _write(writer, actor, "opportunity", opportunities)
+    return (
+        f"demo data loaded: {len(accounts)} accounts, {len(contacts)} contacts, {len(leads)} leads, "
+        f"{len(opportunities)} opportunities; sign in as {ADMIN} / {DEMO_PASSWORD} (or zhangsan … with the same password)"
+    )
+
+
+def _write(writer: BulkWriter, actor: Actor, object_name: str, records: list[dict[str, Any]]) -> list[int]:
+    ids: list[int] = []
+    for start in range(0, len(records), 5000):
+        failed, results = writer.run(
+            actor, object_name, {"operation": "create", "records": records[start : start + 5000]}
+        )
+        if failed:
+            raise RuntimeError(f"demo {object_name}: {[r for r in results if not r['ok']][:3]}")
+        ids += [result["id"] for result in results]
+    return ids
+
+
+def _account(rng: random.Random, index: int, owners: list[int]) -> dict[str, Any]:
+    province, city = rng.choice(CITIES)
+    trade, industry = rng.choice(TRADES)
+    brand = "".join(rng.sample(WORDS, 2))
+    return {
+        "name": f"{city}{brand}{trade}有限公司" + (f"（{index}）" if index >= 400 else ""),
+        "type": rng.choice(["customer", "customer", "prospect", "prospect", "partner", "supplier"]),
+        "level": rng.choice(["A", "B", "B", "C", "C", "D"]),
+        "industry": industry,
+        "source": rng.choice(["website", "referral", "trade_show", "campaign", "cold_call", "partner"]),
+        "phone": f"0{rng.randint(10, 99)}-{rng.randint(50000000, 89999999)}",
+        "province": province,
+        "city": city,
+        "annual_revenue": str(rng.randint(50, 50000) * 10000),
+        "employees": rng.choice([20, 50, 120, 300, 800, 2000, 5000]),
+        "owner": rng.choice(owners),
+    }
+
+
+def _contact(rng: random.Random, account_id: int, owner: int) -> dict[str, Any]:
+    return {
+        "name": _person(rng),
+        "account": account_id,
+        "title": rng.choice(TITLES),
+        "mobile": _mobile(rng),
+        "email": f"user{rng.randint(1000, 999999)}@example.cn",
+        "birthday": (date(1965, 1, 1) + timedelta(days=rng.randint(0, 12000))).isoformat(),
+        "owner": owner,
+    }
+
+
+def _lead(rng: random.Random, owners: list[int]) -> dict[str, Any]:
+    province, city = rng.choice(CITIES)
+    trade, industry = rng.choice(TRADES)
+    return {
+        "name": _person(rng),
+        "company": f"{city}{''.join(rng.sample(WORDS, 2))}{trade}有限公司",
+        "title": rng.choice(TITLES),
+        "mobile": _mobile(rng),
+        "status": rng.choice(["new", "new", "working", "working", "qualified", "unqualified", "converted"]),
+        "source": rng.choice(["website", "referral", "trade_show", "campaign", "cold_call"]),
+        "industry": industry,
+        "province": province,
+        "city": city,
+        "owner": rng.choice(owners),
+    }
+
+
+def _opportunity(
+    rng: random.Random, account_ids: list[int], accounts: list[dict[str, Any]], today: date
+) -> dict[str, Any]:
+    position = rng.randrange(len(account_ids))
+    stage, probability = rng.choice(STAGES)
+    status = {"won": "won", "lost": "lost"}.get(stage, "open")
+    close = today + timedelta(days=rng.randint(-540, 120))
+    return {
+        "name": f"{accounts[position]['name'][:12]} {rng.choice(['ERP 实施', 'CRM 升级', '设备采购', '年度服务', '软件许可', '系统集成'])}",
+        "account": account_ids[position],
+        "amount": str(rng.randint(2, 800) * 5000),
+        "close_date": close.isoformat(),
+        "stage": stage,
+        "probability": probability,
+        "status": status,
+        "owner": accounts[position]["owner"],
+    }

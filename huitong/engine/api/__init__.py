@@ -1,0 +1,1 @@
+"""The REST API: one small set of generic routes serving every object, standard or custom."""

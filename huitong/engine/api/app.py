@@ -1,0 +1,76 @@
+"""The ASGI application: generic routes for every object, modules' routers, errors as problem+json."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import RedirectResponse, Response
+from starlette.staticfiles import StaticFiles
+
+from huitong import __version__
+from huitong.engine.api import routes_meta, routes_records
+from huitong.engine.api.openapi import build_openapi
+from huitong.engine.api.support import LocaleMiddleware, install_error_handlers, json_body, json_response, platform_of
+from huitong.engine.errors import bad_request
+from huitong.engine.i18n import _
+from huitong.engine.platform import Platform
+from huitong.engine.security.users import authenticate, create_token
+
+STATIC = Path(__file__).resolve().parent.parent.parent / "static"
+
+
+def create_app(platform: Platform) -> FastAPI:
+    app = FastAPI(title="Huitong CRM", version=__version__, openapi_url=None, docs_url=None, redoc_url=None)
+    app.state.platform = platform
+    app.add_middleware(LocaleMiddleware)
+    install_error_handlers(app)
+    app.include_router(routes_meta.router)
+    app.include_router(routes_records.router)
+    for module in platform.modules:
+        for router in module.routers:
+            app.include_router(router)
+    app.add_api_route("/api/v1/auth/token", issue_token, methods=["POST"])
+    app.add_api_route("/api/v1/openapi.json", openapi_document, methods=["GET"])
+    app.add_api_route("/api/docs", api_docs, methods=["GET"])
+    app.add_api_route("/", home, methods=["GET"])
+    if STATIC.is_dir():
+        app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app
+
+
+async def issue_token(request: Request, body: Any = Depends(json_body)) -> Response:
+    if not isinstance(body, dict):
+        raise bad_request(_("Send a JSON object."))
+    platform = platform_of(request)
+
+    def work() -> str:
+        with platform.db.write() as connection:
+            user_id = authenticate(connection, body.get("username"), body.get("password"))
+            return create_token(connection, user_id, "sign-in", platform.settings.token_days)
+
+    return json_response({"token": await run_in_threadpool(work)})
+
+
+def openapi_document(request: Request) -> Response:
+    platform = platform_of(request)
+    with platform.db.read() as connection:
+        schema = platform.cache.current(connection)
+    return json_response(build_openapi(schema))
+
+
+def api_docs() -> Response:
+    return get_swagger_ui_html(
+        openapi_url="/api/v1/openapi.json",
+        title="Huitong CRM API",
+        swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+        swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+        swagger_favicon_url="/static/favicon.svg",
+    )
+
+
+def home() -> Response:
+    return RedirectResponse("/api/docs")

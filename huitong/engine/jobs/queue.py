@@ -1,0 +1,52 @@
+"""The task queue. Tasks are defined on a Huey instance by ``register_tasks`` so that tests can run them on
+either storage; the worker process builds its platform once and every task uses it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from huey import Huey, RedisHuey, SqliteHuey, crontab
+
+from huitong.config import Settings
+from huitong.engine.platform import Platform
+from huitong.engine.records import recycle
+
+log = logging.getLogger("huitong.jobs")
+
+
+def make_huey(settings: Settings, *, name: str = "huitong", immediate: bool = False) -> Huey:
+    if settings.redis_url:
+        return RedisHuey(name, url=settings.redis_url, immediate=immediate)
+    Path(settings.jobs_path).parent.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey(name, filename=settings.jobs_path, immediate=immediate)
+
+
+class Tasks:
+    """The platform's own tasks on one queue; modules add theirs the same way."""
+
+    def __init__(self, huey: Huey, platform: Callable[[], Platform]) -> None:
+        self.huey = huey
+        self.platform = platform
+
+        @huey.task(name="purge_recycle_bin")
+        def purge_recycle_bin(days: int | None = None) -> int:
+            return run_purge(self.platform(), days)
+
+        @huey.periodic_task(crontab(minute="17", hour="3"), name="purge_recycle_bin_daily")
+        def purge_recycle_bin_daily() -> int:
+            return run_purge(self.platform(), None)
+
+        self.purge_recycle_bin = purge_recycle_bin
+        self.purge_recycle_bin_daily = purge_recycle_bin_daily
+
+
+def run_purge(platform: Platform, days: int | None) -> int:
+    """Delete for good what has been in the recycle bin longer than the retention period."""
+    retention = platform.settings.recycle_bin_days if days is None else days
+    with platform.db.write() as connection:
+        schema = platform.cache.current(connection)
+        purged = recycle.purge(connection, schema, recycle.cutoff(platform.now(), retention))
+    log.info("purged %s records from the recycle bin", purged)
+    return purged

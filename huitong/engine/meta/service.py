@@ -1,0 +1,101 @@
+"""The one write path for metadata: read a change, plan it, apply it in one transaction.
+
+Every entry point locks the metadata first, so that two administrators changing one object serialize.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Connection
+
+from huitong.engine.db import Database
+from huitong.engine.errors import FieldError, conflict, not_found, validation_failed
+from huitong.engine.i18n import _
+from huitong.engine.meta import planner, specs
+from huitong.engine.meta.executor import apply_plan
+from huitong.engine.meta.model import FieldDef, ObjectDef
+from huitong.engine.meta.planner import Plan
+from huitong.engine.meta.registry import lock_metadata
+from huitong.engine.meta.schema import Schema, load_schema
+
+# Checks that look beyond the schema (saved views, reports … added by later parts) before a field is deleted.
+# Each returns the reasons the field is still in use.
+DependencyCheck = Callable[[Connection, Schema, str, str], list[str]]
+dependency_checks: list[DependencyCheck] = []
+
+
+def _run(db: Database, make_plan: Callable[[Connection, Schema], Plan]) -> Schema:
+    with db.write() as connection:
+        schema = lock_metadata(connection)
+        plan = make_plan(connection, schema)
+        if not plan.ok:
+            already = [error for error in plan.errors if error.code == "already_exists"]
+            if already:
+                raise conflict(already[0].message, list(plan.errors), code="already_exists")
+            raise validation_failed(list(plan.errors))
+        apply_plan(connection, plan)
+        return load_schema(connection)
+
+
+def create_object(db: Database, raw: Any) -> ObjectDef:
+    definition = specs.read_object(raw, custom=True)
+    schema = _run(db, lambda _c, schema: planner.plan_create_object(schema, definition))
+    return schema.object(definition.name)
+
+
+def update_object(db: Database, object_name: str, raw: Any) -> ObjectDef:
+    def make_plan(_connection: Connection, schema: Schema) -> Plan:
+        before = schema.object(object_name)
+        return planner.plan_update_object(schema, before, specs.patch_object(before, raw))
+
+    return _run(db, make_plan).object(object_name)
+
+
+def delete_object(db: Database, object_name: str) -> None:
+    _run(db, lambda _c, schema: planner.plan_delete_object(schema, object_name))
+
+
+def add_field(db: Database, object_name: str, raw: Any) -> FieldDef:
+    def make_plan(_connection: Connection, schema: Schema) -> Plan:
+        owner = schema.object(object_name)
+        position = max((f.position for f in owner.user_fields), default=-1) + 1
+        definition = specs.read_field(raw, custom=True, position=position)
+        return planner.plan_add_field(schema, object_name, definition)
+
+    schema = _run(db, make_plan)
+    return schema.object(object_name).fields[str(raw["name"])]
+
+
+def update_field(db: Database, object_name: str, field_name: str, raw: Any) -> FieldDef:
+    def make_plan(_connection: Connection, schema: Schema) -> Plan:
+        before = _user_field(schema.object(object_name), field_name)
+        after = specs.read_field(raw, custom=before.is_custom, position=before.position, partial=before)
+        return planner.plan_update_field(schema, object_name, before, after)
+
+    return _run(db, make_plan).object(object_name).fields[field_name]
+
+
+def delete_field(db: Database, object_name: str, field_name: str) -> None:
+    def make_plan(connection: Connection, schema: Schema) -> Plan:
+        _user_field(schema.object(object_name), field_name)
+        reasons = [
+            reason for check in dependency_checks for reason in check(connection, schema, object_name, field_name)
+        ]
+        if reasons:
+            return planner.refuse(*(FieldError(field_name, "in_use", reason) for reason in reasons))
+        return planner.plan_delete_field(schema, object_name, field_name)
+
+    _run(db, make_plan)
+
+
+def sync_standard_objects(db: Database, declared: list[ObjectDef]) -> None:
+    _run(db, lambda _c, schema: planner.plan_sync(schema, declared))
+
+
+def _user_field(owner: ObjectDef, field_name: str) -> FieldDef:
+    definition = owner.fields.get(field_name)
+    if definition is None or definition.is_system:
+        raise not_found(_("This object has no field named %(name)s.") % {"name": field_name[:63]})
+    return definition

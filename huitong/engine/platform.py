@@ -1,0 +1,71 @@
+"""The platform object: settings, database, metadata cache, hooks, access policy and the record service, wired once
+per process. Modules plug in through ``Module``; the engine never imports them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from huitong.config import Settings
+from huitong.engine.db import Database
+from huitong.engine.meta.model import ObjectDef
+from huitong.engine.meta.registry import MetadataCache
+from huitong.engine.meta.types.base import FilterEnv
+from huitong.engine.records.context import Hooks
+from huitong.engine.records.service import Clock, RecordService, utc_now
+from huitong.engine.security.access import AccessPolicy
+
+
+@dataclass
+class Module:
+    """What a business module gives the platform: its standard objects, its hooks, its API routers."""
+
+    name: str
+    objects: list[ObjectDef] = field(default_factory=list)
+    install_hooks: Callable[[Hooks], None] | None = None
+    routers: list[Any] = field(default_factory=list)
+
+
+class Platform:
+    def __init__(
+        self,
+        settings: Settings,
+        modules: Sequence[Module] = (),
+        *,
+        access: AccessPolicy | None = None,
+        clock: Clock = utc_now,
+    ) -> None:
+        self.settings = settings
+        self.modules = list(modules)
+        self.db = Database(settings.database_url)
+        self.cache = MetadataCache()
+        self.hooks = Hooks()
+        self.access = access or AccessPolicy()
+        self.zone = ZoneInfo(settings.timezone)
+        self.clock = clock
+        self.records = RecordService(self.db, self.cache, self.hooks, self.access, self.zone, clock)
+        for module in self.modules:
+            if module.install_hooks:
+                module.install_hooks(self.hooks)
+
+    @property
+    def standard_objects(self) -> list[ObjectDef]:
+        return [definition for module in self.modules for definition in module.objects]
+
+    def filter_env(self) -> FilterEnv:
+        return FilterEnv(now=self.clock(), zone=self.zone)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def migrate(self) -> None:
+        from huitong.engine.migrate import upgrade
+
+        upgrade(self.db, self.standard_objects)
+        self.cache.forget()
+
+    def close(self) -> None:
+        self.db.dispose()

@@ -1,0 +1,180 @@
+"""Aggregation: group by fields and date buckets; count, sum, avg, min, max. The base of reports and forecasts.
+
+Buckets read ``2026-03-01`` (day), ``2026-W09`` (ISO week), ``2026-03`` (month), ``2026-Q1`` (quarter) and
+``2026`` (year). Datetimes fall into the bucket of the company's time zone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, Integer, String, cast, func, literal, literal_column
+
+from huitong.engine.errors import FieldError, bad_request
+from huitong.engine.i18n import _
+from huitong.engine.meta.model import ObjectDef
+from huitong.engine.meta.schema import Schema
+from huitong.engine.meta.types.base import FilterEnv
+from huitong.engine.query.compiler import QueryBuilder
+from huitong.engine.query.filters import FieldPath, read_filter, resolve_path
+from huitong.engine.records.context import Actor
+from huitong.engine.security.access import AccessPolicy
+
+BUCKETS = ("day", "week", "month", "quarter", "year")
+FUNCTIONS = ("count", "sum", "avg", "min", "max")
+MAX_GROUPS = 10_000
+REQUEST_KEYS = {"filter", "group_by", "measures", "limit"}
+
+
+def _fail(where: str, code: str, message: str) -> None:
+    raise bad_request(message, [FieldError(where, code, message)], code="invalid_aggregate")
+
+
+def date_bucket(column: Any, unit: str, dialect: str, is_datetime: bool, zone: ZoneInfo) -> Any:
+    if dialect == "postgresql":
+        local = column.op("AT TIME ZONE")(literal(zone.key)) if is_datetime else column
+        pattern = {
+            "day": "YYYY-MM-DD",
+            "week": 'IYYY-"W"IW',
+            "month": "YYYY-MM",
+            "quarter": 'YYYY-"Q"Q',
+            "year": "YYYY",
+        }
+        return func.to_char(local, pattern[unit])
+    # SQLite stores UTC wall time; shift by the zone's current offset (exact for zones without summer time).
+    offset = datetime.now(UTC).astimezone(zone).utcoffset()
+    modifiers = [f"{int(offset.total_seconds()) // 60:+d} minutes"] if is_datetime and offset else []
+    if unit == "week":  # ISO week: the week's Thursday decides its year
+        thursday = func.date(column, *modifiers, "weekday 0", "-3 days")
+        week = (cast(func.strftime("%j", thursday), Integer) - 1) // 7 + 1
+        return func.strftime("%Y", thursday, type_=String) + "-W" + func.printf("%02d", week, type_=String)
+    if unit == "quarter":
+        quarter = (cast(func.strftime("%m", column, *modifiers), Integer) + 2) // 3
+        return func.strftime("%Y", column, *modifiers, type_=String) + "-Q" + cast(quarter, String)
+    shape = {"day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}[unit]
+    return func.strftime(shape, column, *modifiers, type_=String)
+
+
+class Aggregation:
+    def __init__(
+        self, schema: Schema, definition: ObjectDef, actor: Actor, access: AccessPolicy, env: FilterEnv,
+        request: Mapping[str, Any],
+    ) -> None:  # fmt: skip
+        unknown = set(request) - REQUEST_KEYS
+        if unknown:
+            _fail(sorted(unknown)[0], "unknown_key", _("Unknown property."))
+        self.schema = schema
+        self.definition = definition
+        self.env = env
+        self.builder = QueryBuilder(schema, definition, actor, access)
+        self.node = read_filter(schema, definition, request.get("filter"), env)
+        self.groups = self.read_groups(request.get("group_by", []))
+        self.measures = self.read_measures(request.get("measures", [{"fn": "count"}]))
+        limit = request.get("limit", MAX_GROUPS)
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_GROUPS:
+            _fail("limit", "invalid_limit", _("limit is a whole number from 1 to 10000."))
+        self.limit = limit
+
+    def read_groups(self, raw: Any) -> list[tuple[str, FieldPath, str | None]]:
+        if not isinstance(raw, list) or len(raw) > 4:
+            _fail("group_by", "invalid_group", _('group_by is a list of at most 4 {"field", "bucket"} items.'))
+        groups = []
+        for index, item in enumerate(raw):
+            where = f"group_by[{index}]"
+            if isinstance(item, str):
+                item = {"field": item}
+            if not isinstance(item, dict) or set(item) - {"field", "bucket"}:
+                _fail(where, "invalid_group", _('Each group is {"field": …, "bucket": …}.'))
+            path = resolve_path(self.schema, self.definition, item.get("field"), f"{where}.field")
+            bucket = item.get("bucket")
+            temporal = path.field.type in ("date", "datetime")
+            if bucket is not None and (not temporal or bucket not in BUCKETS):
+                _fail(
+                    f"{where}.bucket", "invalid_bucket", _("Buckets (day, week, month, quarter, year) apply to dates.")
+                )
+            if not path.field.field_type.groupable:
+                _fail(f"{where}.field", "not_groupable", _("Records cannot be grouped by this field."))
+            if temporal and path.field.type == "datetime" and bucket is None:
+                bucket = "day"
+            groups.append((path.text, path, bucket))
+        return groups
+
+    def read_measures(self, raw: Any) -> list[tuple[str, str, FieldPath | None]]:
+        if not isinstance(raw, list) or not raw or len(raw) > 20:
+            _fail("measures", "invalid_measure", _('measures is a non-empty list of {"fn", "field", "as"}.'))
+        measures = []
+        names = {name for name, _p, _b in self.groups}
+        for index, item in enumerate(raw):
+            where = f"measures[{index}]"
+            if not isinstance(item, dict) or set(item) - {"fn", "field", "as"} or item.get("fn") not in FUNCTIONS:
+                _fail(where, "invalid_measure", _("fn is one of count, sum, avg, min, max."))
+            function = item["fn"]
+            path: FieldPath | None = None
+            if "field" in item:
+                path = resolve_path(self.schema, self.definition, item["field"], f"{where}.field")
+                kind = path.field.field_type
+                if (function in ("sum", "avg") and not kind.summable) or (
+                    function in ("min", "max") and not kind.comparable
+                ):
+                    _fail(f"{where}.field", "invalid_measure", _("This function does not apply to this field."))
+            elif function != "count":
+                _fail(f"{where}.field", "missing_field", _("This function needs a field."))
+            name = item.get("as") or (function if path is None else f"{function}_{path.text.replace('.', '_')}")
+            if not isinstance(name, str) or not name or len(name) > 63 or name in names:
+                _fail(f"{where}.as", "invalid_name", _("Each result column needs its own name."))
+            names.add(name)
+            measures.append((name, function, path))
+        return measures
+
+    def run(self, connection: Connection) -> dict[str, Any]:
+        dialect = connection.dialect.name
+        group_columns = []
+        for name, path, bucket in self.groups:
+            column = self.builder.column(path)
+            if bucket:
+                column = date_bucket(column, bucket, dialect, path.field.type == "datetime", self.env.zone)
+            group_columns.append(column.label(name))
+        measure_columns = []
+        for name, function, measured in self.measures:
+            if measured is None:
+                measure_columns.append(func.count().label(name))
+            else:
+                measure_columns.append(getattr(func, function)(self.builder.column(measured)).label(name))
+        query = self.builder.select(*group_columns, *measure_columns, node=self.node)
+        if group_columns:
+            positions: list[Any] = [literal_column(str(i + 1)) for i in range(len(group_columns))]
+            query = query.group_by(*[c.element for c in group_columns]).order_by(*positions)
+        rows = connection.execute(query.limit(self.limit)).mappings()
+        return {"rows": [self.row_json(dict(row)) for row in rows]}
+
+    def row_json(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        body: dict[str, Any] = {}
+        for name, path, bucket in self.groups:
+            value = row[name]
+            body[name] = (
+                value
+                if bucket or value is None
+                else path.field.field_type.to_json(path.field, path.field.field_type.from_db(path.field, value))
+            )
+        for name, function, measured in self.measures:
+            body[name] = measure_json(function, measured, row[name])
+        return body
+
+
+def measure_json(function: str, path: FieldPath | None, value: Any) -> Any:
+    if function == "count":
+        return int(value or 0)
+    if value is None or path is None:
+        return None
+    field = path.field
+    if function == "avg":
+        scale = int(field.options.get("scale", 2)) if field.type != "integer" else 2
+        return str(Decimal(str(value)).quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP))
+    if field.type == "integer" and function == "sum":
+        return int(value)
+    kind = field.field_type
+    return kind.to_json(field, kind.from_db(field, value))

@@ -1,0 +1,1 @@
+"""Records: the one write path (create, update, delete, restore, purge, bulk) and record reads."""

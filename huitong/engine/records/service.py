@@ -1,0 +1,260 @@
+"""The one write path for records, and record reads by id.
+
+Every create, update, delete and restore passes here: coercion and checks, hooks, audit columns, version bump,
+field history, recycle bin. Writes run in one transaction; side effects registered with ``on_commit`` run after.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, Table, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from huitong.engine.db import Database
+from huitong.engine.errors import FieldError, HuitongError, not_found, validation_failed, version_conflict
+from huitong.engine.i18n import _
+from huitong.engine.meta.model import ObjectDef
+from huitong.engine.meta.registry import MetadataCache
+from huitong.engine.meta.schema import Schema
+from huitong.engine.records import checks, history
+from huitong.engine.records.autonumber import next_numbers
+from huitong.engine.records.context import Actor, HookCall, Hooks, WriteContext
+from huitong.engine.records.values import Record, apply_defaults, read_input, required_errors, row_values, title_of
+from huitong.engine.security.access import AccessPolicy
+from huitong.engine.system_tables import recycle_bin
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class RecordService:
+    def __init__(
+        self,
+        db: Database,
+        cache: MetadataCache,
+        hooks: Hooks,
+        access: AccessPolicy,
+        zone: ZoneInfo,
+        clock: Clock = utc_now,
+    ) -> None:
+        self.db = db
+        self.cache = cache
+        self.hooks = hooks
+        self.access = access
+        self.zone = zone
+        self.clock = clock
+
+    # -- transactions ------------------------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self, actor: Actor) -> Iterator[WriteContext]:
+        """A write transaction; callbacks registered with ``on_commit`` run once it has committed."""
+        with self.db.write() as connection:
+            context = WriteContext(connection, self.cache.current(connection), actor, self.clock())
+            try:
+                yield context
+            except IntegrityError as error:
+                raise _integrity_problem(error) from None
+        for callback in context.after_commit:
+            callback()
+
+    # -- writes ------------------------------------------------------------------------------------------------
+    def create(self, actor: Actor, object_name: str, data: Mapping[str, Any]) -> Record:
+        with self.transaction(actor) as context:
+            return self.create_in(context, object_name, data)
+
+    def create_in(self, context: WriteContext, object_name: str, data: Mapping[str, Any]) -> Record:
+        definition = context.schema.object(object_name)
+        self.access.check_object(context.actor, definition, "create")
+        values, errors = read_input(
+            definition, data, may_set_owner=self.access.may_set_owner(context.actor, definition)
+        )
+        if errors:
+            raise validation_failed(errors)
+        apply_defaults(definition, values)
+        self.hooks.run("before_create", HookCall(context, definition, None, values))
+        self.check(context, definition, [(None, values)], definition.user_fields)
+        row = self.stamp_new(context, definition, values)
+        self.fill_auto_numbers(context, definition, [row])
+        table = context.schema.table(object_name)
+        record_id = context.connection.execute(insert(table).values(**row).returning(table.c.id)).scalar_one()
+        row["id"] = record_id
+        self.hooks.run("after_create", HookCall(context, definition, record_id, row))
+        return Record(definition, row_values(definition, row))
+
+    def update(
+        self, actor: Actor, object_name: str, record_id: int, data: Mapping[str, Any], version: int | None
+    ) -> Record:
+        with self.transaction(actor) as context:
+            return self.update_in(context, object_name, record_id, data, version)
+
+    def update_in(
+        self, context: WriteContext, object_name: str, record_id: int, data: Mapping[str, Any], version: int | None
+    ) -> Record:
+        definition = context.schema.object(object_name)
+        self.access.check_object(context.actor, definition, "edit")
+        before = self.load_for_write(context, definition, record_id)
+        if version is not None and version != before["version"]:
+            raise version_conflict(before["version"])
+        may_set_owner = self.access.may_set_owner(context.actor, definition, before)
+        changes, errors = read_input(definition, data, may_set_owner=may_set_owner)
+        if errors:
+            raise validation_failed(errors)
+        self.hooks.run("before_update", HookCall(context, definition, record_id, changes, before))
+        changed_fields = [f for f in definition.user_fields if f.name in changes]
+        self.check(context, definition, [(record_id, changes)], changed_fields)
+        changes = {name: value for name, value in changes.items() if before.get(name) != value}
+        after = {**before, **changes}
+        if changes:
+            self.write_update(context, definition, before, changes)
+            after.update(version=before["version"] + 1, updated_at=context.now, updated_by=context.actor.user_id)
+        self.hooks.run("after_update", HookCall(context, definition, record_id, after, before))
+        return Record(definition, row_values(definition, after))
+
+    def delete(self, actor: Actor, object_name: str, record_id: int, version: int | None = None) -> None:
+        with self.transaction(actor) as context:
+            self.delete_in(context, object_name, record_id, version)
+
+    def delete_in(self, context: WriteContext, object_name: str, record_id: int, version: int | None) -> None:
+        definition = context.schema.object(object_name)
+        self.access.check_object(context.actor, definition, "delete")
+        before = self.load_for_write(context, definition, record_id)
+        if version is not None and version != before["version"]:
+            raise version_conflict(before["version"])
+        self.hooks.run("before_delete", HookCall(context, definition, record_id, dict(before), before))
+        table = context.schema.table(object_name)
+        context.connection.execute(
+            update(table)
+            .where(table.c.id == record_id)
+            .values(deleted_at=context.now, version=table.c.version + 1, updated_at=context.now,
+                    updated_by=context.actor.user_id)
+        )  # fmt: skip
+        context.connection.execute(
+            insert(recycle_bin).values(
+                object_name=object_name,
+                record_id=record_id,
+                title=title_of(definition, row_values(definition, before)),
+                deleted_by=context.actor.user_id,
+                deleted_at=context.now,
+            )
+        )
+        self.hooks.run("after_delete", HookCall(context, definition, record_id, dict(before), before))
+
+    def restore(self, actor: Actor, object_name: str, record_id: int) -> Record:
+        with self.transaction(actor) as context:
+            definition = context.schema.object(object_name)
+            self.access.check_object(actor, definition, "delete")
+            table = context.schema.table(object_name)
+            query = select(table).where(table.c.id == record_id, table.c.deleted_at.is_not(None))
+            visible = self.access.read_filter(actor, definition, table)
+            row = context.connection.execute(query if visible is None else query.where(visible)).mappings().first()
+            if row is None:
+                raise not_found(_("This record is not in the recycle bin."))
+            context.connection.execute(
+                update(table)
+                .where(table.c.id == record_id)
+                .values(deleted_at=None, version=table.c.version + 1, updated_at=context.now,
+                        updated_by=actor.user_id)
+            )  # fmt: skip
+            context.connection.execute(
+                delete(recycle_bin).where(
+                    recycle_bin.c.object_name == object_name, recycle_bin.c.record_id == record_id
+                )
+            )
+            restored = {**row, "deleted_at": None, "version": row["version"] + 1, "updated_at": context.now,
+                        "updated_by": actor.user_id}  # fmt: skip
+            return Record(definition, row_values(definition, restored))
+
+    # -- reads -------------------------------------------------------------------------------------------------
+    def get(self, actor: Actor, object_name: str, record_id: int) -> Record:
+        with self.db.read() as connection:
+            schema = self.cache.current(connection)
+            definition = schema.object(object_name)
+            self.access.check_object(actor, definition, "read")
+            row = self.visible_row(connection, schema, actor, definition, record_id)
+            return Record(definition, row_values(definition, row))
+
+    def visible_row(
+        self, connection: Connection, schema: Schema, actor: Actor, definition: ObjectDef, record_id: int
+    ) -> Mapping[str, Any]:
+        table = schema.table(definition.name)
+        query = select(table).where(table.c.id == record_id, table.c.deleted_at.is_(None))
+        visible = self.access.read_filter(actor, definition, table)
+        if visible is not None:
+            query = query.where(visible)
+        row = connection.execute(query).mappings().first()
+        if row is None:
+            raise not_found(_("This record does not exist or you may not see it."))
+        return dict(row)
+
+    # -- shared steps ------------------------------------------------------------------------------------------
+    def load_for_write(self, context: WriteContext, definition: ObjectDef, record_id: int) -> dict[str, Any]:
+        table = context.schema.table(definition.name)
+        query = select(table).where(table.c.id == record_id, table.c.deleted_at.is_(None)).with_for_update()
+        visible = self.access.read_filter(context.actor, definition, table)
+        row = context.connection.execute(query if visible is None else query.where(visible)).mappings().first()
+        if row is None:
+            raise not_found(_("This record does not exist or you may not see it."))
+        return dict(row)
+
+    def check(
+        self,
+        context: WriteContext,
+        definition: ObjectDef,
+        batch: list[tuple[int | None, dict[str, Any]]],
+        fields: list[Any],
+    ) -> None:
+        """Required, unique and lookup checks for one record; raises with every problem found."""
+        errors = required_errors(fields, batch[0][1])
+        found = checks.merge_errors(
+            checks.unique_errors(context.connection, context.schema, definition, batch),
+            checks.reference_errors(context.connection, context.schema, definition, [values for _id, values in batch]),
+        )
+        errors += found.get(0, [])
+        if errors:
+            raise validation_failed(errors)
+
+    def stamp_new(self, context: WriteContext, definition: ObjectDef, values: dict[str, Any]) -> dict[str, Any]:
+        actor = context.actor.user_id
+        return {
+            **values,
+            "owner": values.get("owner") or actor,
+            "created_at": context.now,
+            "created_by": actor,
+            "updated_at": context.now,
+            "updated_by": actor,
+            "version": 1,
+        }
+
+    def fill_auto_numbers(self, context: WriteContext, definition: ObjectDef, rows: list[dict[str, Any]]) -> None:
+        for field in (f for f in definition.user_fields if f.type == "auto_number"):
+            numbers = next_numbers(context.connection, definition.name, field, context.now, self.zone, len(rows))
+            for row, number in zip(rows, numbers, strict=False):
+                row[field.name] = number
+
+    def write_update(
+        self, context: WriteContext, definition: ObjectDef, before: Mapping[str, Any], changes: dict[str, Any]
+    ) -> None:
+        table: Table = context.schema.table(definition.name)
+        result = context.connection.execute(
+            update(table)
+            .where(table.c.id == before["id"], table.c.version == before["version"])
+            .values(**changes, version=table.c.version + 1, updated_at=context.now, updated_by=context.actor.user_id)
+        )
+        if result.rowcount != 1:
+            raise version_conflict(before["version"] + 1)
+        history.record_changes(context, definition, before, changes)
+
+
+def _integrity_problem(error: IntegrityError) -> HuitongError:
+    """A constraint the checks above did not see coming (two writers at once): report it, never a 500."""
+    return validation_failed(
+        [FieldError(None, "conflict", _("Another change got there first (a value that must be unique). Try again."))]
+    )

@@ -1,0 +1,1 @@
+"""Users, passwords, API tokens, and the access policy every read and write consults."""

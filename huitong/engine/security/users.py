@@ -1,0 +1,146 @@
+"""Users, passwords (argon2) and API tokens. Tokens are random; only their SHA-256 is stored."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Connection, insert, select, update
+
+from huitong.engine.errors import FieldError, conflict, not_found, unauthorized, validation_failed
+from huitong.engine.i18n import _
+from huitong.engine.records.context import Actor
+from huitong.engine.system_tables import api_tokens, users
+
+_hasher = PasswordHasher()
+# Verifying against this keeps sign-in time the same whether or not the user exists.
+_DUMMY_HASH = _hasher.hash("not a password of anyone")
+MIN_PASSWORD_LENGTH = 8
+
+
+def password_errors(username: str, password: Any) -> list[FieldError]:
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
+        return [FieldError("password", "weak_password", _("A password needs at least 8 characters."))]
+    if username.lower() in password.lower():
+        return [FieldError("password", "weak_password", _("A password must not contain the username."))]
+    return []
+
+
+def create_user(
+    connection: Connection,
+    username: str,
+    password: str,
+    *,
+    display_name: str | None = None,
+    is_admin: bool = False,
+    email: str | None = None,
+    locale: str = "zh_CN",
+) -> int:
+    errors = password_errors(username, password)
+    if not username or len(username) > 150:
+        errors.append(FieldError("username", "invalid_username", _("A username has 1 to 150 characters.")))
+    if errors:
+        raise validation_failed(errors)
+    if connection.execute(select(users.c.id).where(users.c.username == username)).first():
+        raise conflict(_("This username is taken."), [FieldError("username", "taken", _("This username is taken."))])
+    inserted = connection.execute(
+        insert(users).values(
+            username=username,
+            display_name=display_name or username,
+            email=email,
+            password_hash=_hasher.hash(password),
+            is_admin=is_admin,
+            active=True,
+            locale=locale,
+            time_zone="Asia/Shanghai",
+            created_at=datetime.now(UTC),
+        )
+    ).inserted_primary_key
+    assert inserted is not None
+    return int(inserted[0])
+
+
+def authenticate(connection: Connection, username: Any, password: Any) -> int:
+    """The id of the active user with these credentials; otherwise 401 with one message for every cause."""
+    failure = unauthorized(_("Wrong username or password."))
+    if not isinstance(username, str) or not isinstance(password, str):
+        raise failure
+    row = connection.execute(
+        select(users.c.id, users.c.password_hash, users.c.active).where(users.c.username == username)
+    ).first()
+    try:
+        _hasher.verify(row.password_hash if row and row.password_hash else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        raise failure from None
+    if row is None or not row.active:
+        raise failure
+    return int(row.id)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(connection: Connection, user_id: int, name: str, days: int | None = None) -> str:
+    token = "ht_" + secrets.token_urlsafe(32)
+    now = datetime.now(UTC)
+    connection.execute(
+        insert(api_tokens).values(
+            user_id=user_id,
+            name=name[:150],
+            token_hash=_digest(token),
+            created_at=now,
+            expires_at=now + timedelta(days=days) if days else None,
+        )
+    )
+    return token
+
+
+def actor_for_token(connection: Connection, token: str) -> Actor:
+    now = datetime.now(UTC)
+    row = connection.execute(
+        select(users.c.id, users.c.is_admin, users.c.locale, api_tokens.c.expires_at)
+        .join(users, users.c.id == api_tokens.c.user_id)
+        .where(api_tokens.c.token_hash == _digest(token), api_tokens.c.revoked_at.is_(None), users.c.active.is_(True))
+    ).first()
+    if row is None or (row.expires_at is not None and row.expires_at <= now):
+        raise unauthorized(_("This API token is not valid (unknown, revoked or expired)."))
+    return Actor(user_id=int(row.id), is_admin=bool(row.is_admin), locale=row.locale)
+
+
+def revoke_token(connection: Connection, token_id: int) -> None:
+    result = connection.execute(
+        update(api_tokens)
+        .where(api_tokens.c.id == token_id, api_tokens.c.revoked_at.is_(None))
+        .values(revoked_at=datetime.now(UTC))
+    )
+    if result.rowcount != 1:
+        raise not_found(_("There is no active token with this id."))
+
+
+def list_tokens(connection: Connection, user_id: int | None = None) -> list[dict[str, Any]]:
+    query = select(api_tokens, users.c.username).join(users, users.c.id == api_tokens.c.user_id)
+    if user_id is not None:
+        query = query.where(api_tokens.c.user_id == user_id)
+    return [
+        {
+            "id": row.id,
+            "user": row.username,
+            "name": row.name,
+            "created_at": row.created_at.isoformat(),
+            "expires_at": row.expires_at.isoformat() if row.expires_at else None,
+            "revoked": row.revoked_at is not None,
+        }
+        for row in connection.execute(query.order_by(api_tokens.c.id))
+    ]
+
+
+def user_id_by_name(connection: Connection, username: str) -> int:
+    found = connection.execute(select(users.c.id).where(users.c.username == username)).scalar()
+    if found is None:
+        raise not_found(_("There is no user named %(name)s.") % {"name": username[:150]})
+    return int(found)
