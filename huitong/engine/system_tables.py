@@ -40,12 +40,18 @@ users = Table(
     Column("username", String(150), nullable=False, unique=True),
     Column("display_name", String(150), nullable=False),
     Column("email", String(254)),
+    Column("mobile", String(40)),
     Column("password_hash", String(255)),
-    Column("is_admin", Boolean, nullable=False, default=False),
     Column("active", Boolean, nullable=False, default=True),
     Column("locale", String(10), nullable=False, default="zh_CN"),
     Column("time_zone", String(64), nullable=False, default="Asia/Shanghai"),
     Column("created_at", UtcDateTime(), nullable=False),
+    Column("profile_id", IdType, ForeignKey("profiles.id"), nullable=False),
+    Column("department_id", IdType, ForeignKey("departments.id")),
+    Column("role_id", IdType, ForeignKey("roles.id")),
+    Column("manager_id", IdType, ForeignKey("users.id")),
+    Column("failed_logins", Integer, nullable=False, default=0),
+    Column("locked_until", UtcDateTime()),
 )
 
 api_tokens = Table(

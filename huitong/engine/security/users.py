@@ -14,7 +14,12 @@ from sqlalchemy import Connection, insert, select, update
 from huitong.engine.errors import FieldError, conflict, not_found, unauthorized, validation_failed
 from huitong.engine.i18n import _
 from huitong.engine.records.context import Actor
+from huitong.engine.security.tables import profiles
 from huitong.engine.system_tables import api_tokens, users
+
+# Profiles every database has from its first migration.
+ADMIN_PROFILE_ID = 1
+STANDARD_PROFILE_ID = 2
 
 _hasher = PasswordHasher()
 # Verifying against this keeps sign-in time the same whether or not the user exists.
@@ -53,7 +58,7 @@ def create_user(
             display_name=display_name or username,
             email=email,
             password_hash=_hasher.hash(password),
-            is_admin=is_admin,
+            profile_id=ADMIN_PROFILE_ID if is_admin else STANDARD_PROFILE_ID,
             active=True,
             locale=locale,
             time_zone="Asia/Shanghai",
@@ -103,8 +108,9 @@ def create_token(connection: Connection, user_id: int, name: str, days: int | No
 def actor_for_token(connection: Connection, token: str) -> Actor:
     now = datetime.now(UTC)
     row = connection.execute(
-        select(users.c.id, users.c.is_admin, users.c.locale, api_tokens.c.expires_at)
+        select(users.c.id, profiles.c.is_admin, users.c.locale, api_tokens.c.expires_at)
         .join(users, users.c.id == api_tokens.c.user_id)
+        .join(profiles, profiles.c.id == users.c.profile_id)
         .where(api_tokens.c.token_hash == _digest(token), api_tokens.c.revoked_at.is_(None), users.c.active.is_(True))
     ).first()
     if row is None or (row.expires_at is not None and row.expires_at <= now):
