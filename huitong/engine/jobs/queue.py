@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
-from huey import Huey, RedisHuey, SqliteHuey, crontab
+from huey import Huey, RedisHuey, SqliteHuey
 
 from huitong.config import Settings
 from huitong.engine.platform import Platform
@@ -34,12 +35,23 @@ class Tasks:
         def purge_recycle_bin(days: int | None = None) -> int:
             return run_purge(self.platform(), days)
 
-        @huey.periodic_task(crontab(minute="17", hour="3"), name="purge_recycle_bin_daily")
+        @huey.periodic_task(daily_at(3, 17, lambda: self.platform().zone), name="purge_recycle_bin_daily")
         def purge_recycle_bin_daily() -> int:
             return run_purge(self.platform(), None)
 
         self.purge_recycle_bin = purge_recycle_bin
         self.purge_recycle_bin_daily = purge_recycle_bin_daily
+
+
+def daily_at(hour: int, minute: int, zone: Callable[[], tzinfo]) -> Callable[[datetime], bool]:
+    """A periodic-task test for ``hour:minute`` in the company's time zone (Huey's crontab would read the naive UTC
+    instants its scheduler passes as wall time: 03:17 UTC is late morning in Shanghai)."""
+
+    def due(timestamp: datetime) -> bool:
+        local = timestamp.replace(tzinfo=UTC).astimezone(zone())
+        return (local.hour, local.minute) == (hour, minute)
+
+    return due
 
 
 def run_purge(platform: Platform, days: int | None) -> int:
