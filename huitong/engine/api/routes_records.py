@@ -22,7 +22,8 @@ from huitong.engine.records.values import Record
 
 router = APIRouter(prefix="/api/v1")
 # Ids JSON clients can hold exactly; anything else is a bad request, not a database error.
-RecordId = Annotated[int, Path(ge=1, le=2**53 - 1)]
+MAX_ID = 2**53 - 1
+RecordId = Annotated[int, Path(ge=1, le=MAX_ID)]
 LIST_PARAMETERS = {"sort", "limit", "cursor", "offset", "fields", "count"}
 SUFFIXES = (
     "eq",
@@ -66,7 +67,7 @@ def query_string_request(params: list[tuple[str, str]]) -> dict[str, Any]:
 
 def _parameter(key: str, value: str) -> Any:
     if key in ("limit", "offset"):
-        if not value.isdigit():
+        if not _is_whole_number(value):
             raise bad_request(_("Enter a whole number."), [FieldError(key, "invalid_type", _("Enter a whole number."))])
         return int(value)
     if key in ("sort", "fields"):
@@ -74,6 +75,18 @@ def _parameter(key: str, value: str) -> Any:
     if key == "count":
         return value.lower() in ("true", "1", "yes")
     return value
+
+
+def _is_whole_number(text: str) -> bool:
+    """ASCII digits only: ``str.isdigit`` also accepts characters such as "²" that ``int`` refuses."""
+    return text.isascii() and text.isdigit()
+
+
+def _id_parameter(key: str, value: str) -> int:
+    if not _is_whole_number(value) or not 1 <= int(value) <= MAX_ID:
+        message = _("Give the id of a record.")
+        raise bad_request(message, [FieldError(key, "invalid_type", message)])
+    return int(value)
 
 
 def read_with(platform: Platform, actor: Actor, object_name: str, work: Callable[..., Any]) -> Any:
@@ -196,7 +209,7 @@ def list_recycle_bin(request: Request, actor: Actor = Depends(current_actor)) ->
     platform = platform_of(request)
     params = request.query_params
     limit = _parameter("limit", params.get("limit", "50"))
-    before = _parameter("limit", params["before"]) if "before" in params else None
+    before = _id_parameter("before", params["before"]) if "before" in params else None
     with platform.db.read() as connection:
         schema = platform.cache.current(connection)
         body = recycle.list_deleted(connection, schema, actor, platform.access, params.get("object"), limit, before)
@@ -219,7 +232,7 @@ def _expected_version(in_body: Any, if_match: str | None, *, required: bool) -> 
     raw: Any = in_body
     if raw is None and if_match:
         raw = if_match.strip().removeprefix("W/").strip('"')
-        raw = int(raw) if raw.isdigit() else raw
+        raw = int(raw) if _is_whole_number(raw) else raw
     if raw is None:
         if required:
             message = _("Send the version you read (in the body or an If-Match header), so no change is lost.")
