@@ -85,12 +85,14 @@ def test_defaults_apply_to_new_records_only(platform: Platform, admin: Actor) ->
 
 
 def test_only_those_allowed_may_set_the_owner(platform: Platform, admin: Actor) -> None:
-    plain = Actor(admin.user_id + 100, is_admin=False)
+    with platform.db.write() as connection:
+        plain = Actor(create_user(connection, "lisi", "a-long-password"))
     with pytest.raises(HuitongError) as raised:
         platform.records.create(plain, "lead", {"name": "Sun", "owner": admin.user_id})
-    assert raised.value.errors[0].code == "read_only"
-    record = platform.records.create(admin, "lead", {"name": "Sun", "owner": admin.user_id})
-    assert record["owner"] == admin.user_id
+    assert raised.value.errors[0].code == "not_allowed"
+    assert platform.records.create(plain, "lead", {"name": "Sun", "owner": plain.user_id})["owner"] == plain.user_id
+    record = platform.records.create(admin, "lead", {"name": "Sun", "owner": plain.user_id})
+    assert record["owner"] == plain.user_id
 
 
 def _module(fields: list[Any]) -> Module:

@@ -17,6 +17,7 @@ from huitong.engine.meta.types.base import FilterEnv
 from huitong.engine.records.context import Hooks
 from huitong.engine.records.service import Clock, RecordService, utc_now
 from huitong.engine.security.access import AccessPolicy
+from huitong.engine.security.policy import SecurityPolicy
 
 
 @dataclass
@@ -43,7 +44,7 @@ class Platform:
         self.db = Database(settings.database_url)
         self.cache = MetadataCache()
         self.hooks = Hooks()
-        self.access = access or AccessPolicy()
+        self.access = access or SecurityPolicy(self.cache, self.filter_env)
         self.zone = ZoneInfo(settings.timezone)
         self.clock = clock
         self.records = RecordService(self.db, self.cache, self.hooks, self.access, self.zone, clock)

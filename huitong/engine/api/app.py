@@ -12,13 +12,13 @@ from starlette.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 
 from huitong import __version__
-from huitong.engine.api import routes_meta, routes_records
+from huitong.engine.api import routes_meta, routes_records, routes_security, routes_sharing
 from huitong.engine.api.openapi import build_openapi
 from huitong.engine.api.support import LocaleMiddleware, install_error_handlers, json_body, json_response, platform_of
 from huitong.engine.errors import bad_request
 from huitong.engine.i18n import _
 from huitong.engine.platform import Platform
-from huitong.engine.security.users import authenticate, create_token
+from huitong.engine.security.users import SignIn, authenticate, create_token
 
 STATIC = Path(__file__).resolve().parent.parent.parent / "static"
 
@@ -30,6 +30,8 @@ def create_app(platform: Platform) -> FastAPI:
     install_error_handlers(app)
     app.include_router(routes_meta.router)
     app.include_router(routes_records.router)
+    app.include_router(routes_security.router)
+    app.include_router(routes_sharing.router)
     for module in platform.modules:
         for router in module.routers:
             app.include_router(router)
@@ -47,12 +49,20 @@ async def issue_token(request: Request, body: Any = Depends(json_body)) -> Respo
         raise bad_request(_("Send a JSON object."))
     platform = platform_of(request)
 
-    def work() -> str:
+    def work() -> SignIn | str:
         with platform.db.write() as connection:
-            user_id = authenticate(connection, body.get("username"), body.get("password"))
-            return create_token(connection, user_id, "sign-in", platform.settings.token_days)
+            outcome = authenticate(
+                connection, body.get("username"), body.get("password"), now=platform.now(),
+                address=request.client.host if request.client else None, user_agent=request.headers.get("user-agent"),
+            )  # fmt: skip
+            if outcome.reason is not None:
+                return outcome  # committed (history, lock-out counter) before the refusal below
+            return create_token(connection, outcome.raise_if_failed(), "sign-in", platform.settings.token_days)
 
-    return json_response({"token": await run_in_threadpool(work)})
+    result = await run_in_threadpool(work)
+    if isinstance(result, SignIn):
+        result.raise_if_failed()
+    return json_response({"token": result})
 
 
 def openapi_document(request: Request) -> Response:

@@ -20,20 +20,19 @@ router = APIRouter(prefix="/api/v1/meta")
 @router.get("/objects")
 def list_objects(request: Request, actor: Actor = Depends(current_actor)) -> Response:
     platform = platform_of(request)
-    with platform.db.read() as connection:
-        schema = platform.cache.current(connection)
-    objects = [
-        object_json(d, with_fields=False) for d in schema.objects.values() if platform.access.may(actor, d, "read")
-    ]
+    with platform.records.reading(actor) as (_connection, actor, schema):
+        objects = [
+            object_json(d, with_fields=False) for d in schema.objects.values() if platform.access.may(actor, d, "read")
+        ]
     return json_response({"objects": objects})
 
 
 @router.get("/objects/{object_name}")
 def get_object(object_name: str, request: Request, actor: Actor = Depends(current_actor)) -> Response:
     platform = platform_of(request)
-    with platform.db.read() as connection:
-        definition = platform.cache.current(connection).object(object_name)
-    platform.access.check_object(actor, definition, "read")
+    with platform.records.reading(actor) as (_connection, actor, schema):
+        definition = schema.object(object_name)
+        platform.access.check_object(actor, definition, "read")
     return json_response(object_json(definition))
 
 

@@ -90,18 +90,18 @@ def _id_parameter(key: str, value: str) -> int:
 
 
 def read_with(platform: Platform, actor: Actor, object_name: str, work: Callable[..., Any]) -> Any:
-    with platform.db.read() as connection:
-        schema = platform.cache.current(connection)
+    """Run ``work(connection, actor, schema, definition)`` with the actor bound and the schema as they see it."""
+    with platform.records.reading(actor) as (connection, actor, schema):
         definition = schema.object(object_name)
         platform.access.check_object(actor, definition, "read")
-        return work(connection, schema, definition)
+        return work(connection, actor, schema, definition)
 
 
 def run_listing(platform: Platform, actor: Actor, object_name: str, request: Any) -> Any:
     if not isinstance(request, dict):
         raise bad_request(_("Send a JSON object."))
 
-    def work(connection: Any, schema: Any, definition: Any) -> Any:
+    def work(connection: Any, actor: Actor, schema: Any, definition: Any) -> Any:
         listing = Listing(schema, definition, actor, platform.access, platform.filter_env(), request)
         return listing.run(connection)
 
@@ -130,7 +130,7 @@ async def aggregate_records(
     if not isinstance(body, dict):
         raise bad_request(_("Send a JSON object."))
 
-    def work(connection: Any, schema: Any, definition: Any) -> Any:
+    def work(connection: Any, actor: Actor, schema: Any, definition: Any) -> Any:
         return Aggregation(schema, definition, actor, platform.access, platform.filter_env(), body).run(connection)
 
     return json_response(await run_in_threadpool(read_with, platform, actor, object_name, work))
@@ -197,7 +197,7 @@ def record_history(
 ) -> Response:
     platform = platform_of(request)
 
-    def work(connection: Any, schema: Any, definition: Any) -> Any:
+    def work(connection: Any, actor: Actor, schema: Any, definition: Any) -> Any:
         platform.records.visible_row(connection, schema, actor, definition, record_id)
         return {"history": history.history_of(connection, object_name, record_id)}
 
@@ -210,8 +210,7 @@ def list_recycle_bin(request: Request, actor: Actor = Depends(current_actor)) ->
     params = request.query_params
     limit = _parameter("limit", params.get("limit", "50"))
     before = _id_parameter("before", params["before"]) if "before" in params else None
-    with platform.db.read() as connection:
-        schema = platform.cache.current(connection)
+    with platform.records.reading(actor) as (connection, actor, schema):
         body = recycle.list_deleted(connection, schema, actor, platform.access, params.get("object"), limit, before)
     return json_response(body)
 

@@ -37,6 +37,7 @@ class FieldDef:
     options: Mapping[str, Any] = field(default_factory=dict)
     position: int = 0
     id: int | None = None
+    read_only: bool = False  # for one user, by field-level security; never stored
 
     @cached_property
     def field_type(self) -> FieldType:
@@ -46,7 +47,7 @@ class FieldDef:
 
     @property
     def writable(self) -> bool:
-        return not self.is_system and self.field_type.writable
+        return not self.is_system and not self.read_only and self.field_type.writable
 
     @property
     def has_index(self) -> bool:

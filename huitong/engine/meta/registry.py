@@ -28,6 +28,12 @@ class MetadataCache:
                 self._schema = load_schema(connection)
             return self._schema
 
+    def snapshot(self) -> Schema:
+        """The schema this process loaded last: the one of the request being served."""
+        if self._schema is None:
+            raise RuntimeError("no schema loaded yet")
+        return self._schema
+
     def forget(self) -> None:
         self._schema = None
 

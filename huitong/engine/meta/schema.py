@@ -101,11 +101,18 @@ class Schema:
         return found
 
     def table(self, name: str) -> Table:
+        return self._built_tables()[name]
+
+    def _built_tables(self) -> dict[str, Table]:
         if not self._tables:
             metadata = MetaData()
             for object_name, definition in self.objects.items():
                 self._tables[object_name] = build_table(definition, metadata)
-        return self._tables[name]
+        return self._tables
+
+    def restricted(self, objects: Mapping[str, ObjectDef]) -> Schema:
+        """The same version and tables with other object definitions (one user's view of the fields)."""
+        return Schema(version=self.version, objects=objects, _tables=self._built_tables())
 
     def lookups_to(self, target: str) -> list[tuple[ObjectDef, FieldDef]]:
         return [

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, Select, Table, and_, not_, or_, select, true
+from sqlalchemy import ColumnElement, FromClause, Select, Table, and_, false, func, not_, or_, select, true
 from sqlalchemy.sql.elements import KeyedColumnElement
 
 from huitong.engine.meta.model import ObjectDef
@@ -19,12 +19,15 @@ from huitong.engine.security.access import AccessPolicy
 
 
 class QueryBuilder:
-    def __init__(self, schema: Schema, definition: ObjectDef, actor: Actor, access: AccessPolicy) -> None:
+    def __init__(
+        self, schema: Schema, definition: ObjectDef, actor: Actor, access: AccessPolicy, table: Any = None
+    ) -> None:
+        """``table`` compiles onto an alias of the object's table instead of the table itself."""
         self.schema = schema
         self.definition = definition
         self.actor = actor
         self.access = access
-        self.table: Table = schema.table(definition.name)
+        self.table: Table = schema.table(definition.name) if table is None else table
         self._joins: dict[str, Any] = {}
         self.dialect = ""
 
@@ -64,7 +67,9 @@ class QueryBuilder:
         if isinstance(node, Condition):
             return node.path.field.field_type.condition(self.column(node.path), node.operator, node.value)
         if isinstance(node, NotNode):
-            return not_(self.where(node.item))
+            # A condition on an empty value is unknown (NULL) in SQL; count it as false, so that "not" keeps the
+            # records "ne" and "not_in" keep: the exact complement of what the inner filter finds.
+            return not_(func.coalesce(self.where(node.item), false()))
         parts = [self.where(item) for item in node.items]
         return and_(*parts) if isinstance(node, AllOf) else or_(*parts)
 

@@ -99,17 +99,19 @@ class BulkWriter:
     ) -> None:
         access = self.service.access
         access.check_object(context.actor, definition, "create" if operation == "create" else "edit")
-        may_set_owner = access.may_set_owner(context.actor, definition)
         for item in items:
             if not isinstance(item.data, dict):
                 item.errors.append(FieldError(None, "invalid_record", _("Each record is a JSON object.")))
                 continue
-            item.values, item.errors = read_input(definition, item.data, may_set_owner=may_set_owner)
+            item.values, item.errors = read_input(definition, item.data)
             self.read_identity(item, operation)
         if operation == "upsert":
             self.match_keys(context, definition, items, str(key))
         self.load_existing(context, definition, [i for i in items if i.record_id is not None and not i.errors])
         for item in items:
+            if item.errors:
+                continue
+            self.check_owner(context, definition, item)
             if item.errors:
                 continue
             if item.record_id is None:
@@ -183,10 +185,13 @@ class BulkWriter:
         table = context.schema.table(definition.name)
         ids = [item.record_id for item in items]
         rows: dict[int, dict[str, Any]] = {}
-        visible = self.service.access.read_filter(context.actor, definition, table)
+        access = self.service.access
+        visible = access.read_filter(context.actor, definition, table)
+        editable = access.write_filter(context.actor, definition, table, "edit")
         for start in range(0, len(ids), 500):
             query = select(table).where(table.c.id.in_(ids[start : start + 500]), table.c.deleted_at.is_(None))
-            query = query if visible is None else query.where(visible)
+            for allowed in (visible, editable):
+                query = query if allowed is None else query.where(allowed)
             rows.update(
                 {row["id"]: dict(row) for row in context.connection.execute(query.with_for_update()).mappings()}
             )
@@ -200,6 +205,16 @@ class BulkWriter:
                 item.errors.append(
                     FieldError("version", "version_conflict", _("Someone else changed this record since you read it."))
                 )
+
+    def check_owner(self, context: WriteContext, definition: ObjectDef, item: Item) -> None:
+        new = item.values.get("owner")
+        current = item.before["owner"] if item.before else None
+        if new is None or new == current:
+            return
+        try:
+            self.service.access.check_owner(context.actor, definition, current, new)
+        except HuitongError as error:
+            item.errors += error.errors or [FieldError("owner", error.code, error.detail)]
 
     def run_hook(self, context: WriteContext, definition: ObjectDef, item: Item, event: Any) -> None:
         try:

@@ -21,11 +21,14 @@ ANY_OBJECT = "*"
 
 @dataclass(frozen=True)
 class Actor:
-    """The user a request acts for."""
+    """The user a request acts for. The access policy binds ``security`` (what the user may do) and ``model``
+    (the organization snapshot it was derived from) at the start of each request."""
 
     user_id: int
     is_admin: bool = False
     locale: str = "en"
+    security: Any = field(default=None, compare=False, repr=False)
+    model: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass

@@ -16,7 +16,10 @@ from huitong.engine.system_tables import field_history
 def record_changes(
     context: WriteContext, definition: ObjectDef, before: Mapping[str, Any], changes: Mapping[str, Any]
 ) -> None:
-    tracked = [name for name in changes if (field := definition.fields.get(name)) and field.tracked]
+    # Ownership moves are always kept: "whose customer" must be answerable for any day in the past.
+    tracked = [
+        name for name in changes if (field := definition.fields.get(name)) and (field.tracked or name == "owner")
+    ]
     if not tracked:
         return
     old = row_values(definition, {name: before.get(name) for name in tracked})

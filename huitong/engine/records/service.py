@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from huitong.engine.db import Database
-from huitong.engine.errors import FieldError, HuitongError, not_found, validation_failed, version_conflict
+from huitong.engine.errors import FieldError, HuitongError, forbidden, not_found, validation_failed, version_conflict
 from huitong.engine.i18n import _
 from huitong.engine.meta.model import ObjectDef
 from huitong.engine.meta.registry import MetadataCache
@@ -53,11 +53,23 @@ class RecordService:
         self.clock = clock
 
     # -- transactions ------------------------------------------------------------------------------------------
+    def view(self, connection: Connection, actor: Actor) -> tuple[Actor, Schema]:
+        """The actor bound to what they may do, and the schema as they see it, for one request."""
+        actor = self.access.bind(connection, actor)
+        return actor, self.access.restrict(self.cache.current(connection), actor)
+
+    @contextmanager
+    def reading(self, actor: Actor) -> Iterator[tuple[Connection, Actor, Schema]]:
+        """A read-only connection with the bound actor and their schema."""
+        with self.db.read() as connection:
+            yield (connection, *self.view(connection, actor))
+
     @contextmanager
     def transaction(self, actor: Actor) -> Iterator[WriteContext]:
         """A write transaction; callbacks registered with ``on_commit`` run once it has committed."""
         with self.db.write() as connection:
-            context = WriteContext(connection, self.cache.current(connection), actor, self.clock())
+            actor, schema = self.view(connection, actor)
+            context = WriteContext(connection, schema, actor, self.clock())
             try:
                 yield context
             except IntegrityError as error:
@@ -73,11 +85,11 @@ class RecordService:
     def create_in(self, context: WriteContext, object_name: str, data: Mapping[str, Any]) -> Record:
         definition = context.schema.object(object_name)
         self.access.check_object(context.actor, definition, "create")
-        values, errors = read_input(
-            definition, data, may_set_owner=self.access.may_set_owner(context.actor, definition)
-        )
+        values, errors = read_input(definition, data)
         if errors:
             raise validation_failed(errors)
+        if values.get("owner") is not None:
+            self.access.check_owner(context.actor, definition, None, values["owner"])
         apply_defaults(definition, values)
         self.hooks.run("before_create", HookCall(context, definition, None, values))
         self.check(context, definition, [(None, values)], definition.user_fields)
@@ -100,13 +112,16 @@ class RecordService:
     ) -> Record:
         definition = context.schema.object(object_name)
         self.access.check_object(context.actor, definition, "edit")
-        before = self.load_for_write(context, definition, record_id)
+        before = self.load_for_write(context, definition, record_id, "edit")
         if version is not None and version != before["version"]:
             raise version_conflict(before["version"])
-        may_set_owner = self.access.may_set_owner(context.actor, definition, before)
-        changes, errors = read_input(definition, data, may_set_owner=may_set_owner)
+        changes, errors = read_input(definition, data)
         if errors:
             raise validation_failed(errors)
+        if "owner" in changes and changes["owner"] != before["owner"]:
+            if changes["owner"] is None:
+                raise validation_failed([FieldError("owner", "required", _("This field is required."))])
+            self.access.check_owner(context.actor, definition, before["owner"], changes["owner"])
         self.hooks.run("before_update", HookCall(context, definition, record_id, changes, before))
         changed_fields = [f for f in definition.user_fields if f.name in changes]
         self.check(context, definition, [(record_id, changes)], changed_fields)
@@ -125,7 +140,7 @@ class RecordService:
     def delete_in(self, context: WriteContext, object_name: str, record_id: int, version: int | None) -> None:
         definition = context.schema.object(object_name)
         self.access.check_object(context.actor, definition, "delete")
-        before = self.load_for_write(context, definition, record_id)
+        before = self.load_for_write(context, definition, record_id, "delete")
         if version is not None and version != before["version"]:
             raise version_conflict(before["version"])
         self.hooks.run("before_delete", HookCall(context, definition, record_id, dict(before), before))
@@ -150,18 +165,22 @@ class RecordService:
     def restore(self, actor: Actor, object_name: str, record_id: int) -> Record:
         with self.transaction(actor) as context:
             definition = context.schema.object(object_name)
-            self.access.check_object(actor, definition, "delete")
+            self.access.check_object(context.actor, definition, "delete")
             table = context.schema.table(object_name)
             query = select(table).where(table.c.id == record_id, table.c.deleted_at.is_not(None))
-            visible = self.access.read_filter(actor, definition, table)
-            row = context.connection.execute(query if visible is None else query.where(visible)).mappings().first()
+            for allowed in (
+                self.access.read_filter(context.actor, definition, table),
+                self.access.write_filter(context.actor, definition, table, "delete"),
+            ):
+                query = query if allowed is None else query.where(allowed)
+            row = context.connection.execute(query).mappings().first()
             if row is None:
                 raise not_found(_("This record is not in the recycle bin."))
             context.connection.execute(
                 update(table)
                 .where(table.c.id == record_id)
                 .values(deleted_at=None, version=table.c.version + 1, updated_at=context.now,
-                        updated_by=actor.user_id)
+                        updated_by=context.actor.user_id)
             )  # fmt: skip
             context.connection.execute(
                 delete(recycle_bin).where(
@@ -169,13 +188,12 @@ class RecordService:
                 )
             )
             restored = {**row, "deleted_at": None, "version": row["version"] + 1, "updated_at": context.now,
-                        "updated_by": actor.user_id}  # fmt: skip
+                        "updated_by": context.actor.user_id}  # fmt: skip
             return Record(definition, row_values(definition, restored))
 
     # -- reads -------------------------------------------------------------------------------------------------
     def get(self, actor: Actor, object_name: str, record_id: int) -> Record:
-        with self.db.read() as connection:
-            schema = self.cache.current(connection)
+        with self.reading(actor) as (connection, actor, schema):
             definition = schema.object(object_name)
             self.access.check_object(actor, definition, "read")
             row = self.visible_row(connection, schema, actor, definition, record_id)
@@ -195,13 +213,22 @@ class RecordService:
         return dict(row)
 
     # -- shared steps ------------------------------------------------------------------------------------------
-    def load_for_write(self, context: WriteContext, definition: ObjectDef, record_id: int) -> dict[str, Any]:
+    def load_for_write(
+        self, context: WriteContext, definition: ObjectDef, record_id: int, action: str
+    ) -> dict[str, Any]:
+        """The stored row, locked; 404 if the actor may not see it, 403 if they see it but may not ``action`` it."""
         table = context.schema.table(definition.name)
         query = select(table).where(table.c.id == record_id, table.c.deleted_at.is_(None)).with_for_update()
         visible = self.access.read_filter(context.actor, definition, table)
         row = context.connection.execute(query if visible is None else query.where(visible)).mappings().first()
         if row is None:
             raise not_found(_("This record does not exist or you may not see it."))
+        allowed = self.access.write_filter(context.actor, definition, table, action)
+        if (
+            allowed is not None
+            and not context.connection.execute(select(table.c.id).where(table.c.id == record_id, allowed)).first()
+        ):
+            raise forbidden(_("You may see this record but not change or delete it."))
         return dict(row)
 
     def check(

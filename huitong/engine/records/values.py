@@ -20,10 +20,11 @@ CONTROL_KEYS = frozenset({"version", "id"})
 HIDDEN_IN_RECORDS = frozenset({"deleted_at"})
 
 
-def read_input(
-    definition: ObjectDef, data: Mapping[str, Any], *, may_set_owner: bool
-) -> tuple[dict[str, Any], list[FieldError]]:
-    """Coerce client values; unknown or read-only fields are errors, never silently dropped."""
+def read_input(definition: ObjectDef, data: Mapping[str, Any]) -> tuple[dict[str, Any], list[FieldError]]:
+    """Coerce client values; unknown or read-only fields are errors, never silently dropped.
+
+    ``owner`` is accepted here; whether this actor may choose it is the access policy's call (``check_owner``).
+    """
     values: dict[str, Any] = {}
     errors: list[FieldError] = []
     for name, raw in data.items():
@@ -33,7 +34,7 @@ def read_input(
         if field is None:
             errors.append(FieldError(name, "unknown_field", _("This object has no such field.")))
             continue
-        if not field.writable and not (name == "owner" and may_set_owner):
+        if not field.writable and name != "owner":
             errors.append(FieldError(name, "read_only", _("This field is filled in by the system.")))
             continue
         try:
@@ -68,12 +69,13 @@ def row_values(definition: ObjectDef, row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def record_json(definition: ObjectDef, values: Mapping[str, Any], *, include_deleted: bool = False) -> dict[str, Any]:
+    """Only the fields of ``definition`` appear: a user's restricted definition leaves out what they may not read."""
     body: dict[str, Any] = {}
     for name, value in values.items():
-        if name in HIDDEN_IN_RECORDS and not include_deleted:
-            continue
         field = definition.fields.get(name)
-        body[name] = field.field_type.to_json(field, value) if field else value
+        if field is None or (name in HIDDEN_IN_RECORDS and not include_deleted):
+            continue
+        body[name] = field.field_type.to_json(field, value)
     return body
 
 

@@ -1,25 +1,30 @@
-"""The access policy: what an actor may do on an object and which rows they may see.
+"""The access policy: the questions the engine asks before every read and write.
 
-The query compiler adds ``read_filter`` to every read (list, get, aggregate, bulk, export), so no screen can
-forget it. This base policy lets every signed-in user read and write everything; the security issue replaces it
-with profiles, roles and sharing, behind the same two methods.
+The query compiler adds ``read_filter`` to every read (list, get, aggregate, bulk, export) and the record service
+adds ``write_filter`` to every change, so no screen can forget them. This base policy allows everything to
+everyone signed in; ``SecurityPolicy`` (profiles, roles, sharing) answers the same questions for the product.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table
+from sqlalchemy import ColumnElement, Connection, Table
 
 from huitong.engine.errors import HuitongError
 from huitong.engine.meta.model import ObjectDef
+from huitong.engine.meta.schema import Schema
 from huitong.engine.records.context import Actor
 
 
 class AccessPolicy:
-    def read_filter(self, actor: Actor, definition: ObjectDef, table: Table) -> ColumnElement[bool] | None:
-        """A predicate limiting rows to those ``actor`` may read, or None for all rows."""
-        return None
+    def bind(self, connection: Connection, actor: Actor) -> Actor:
+        """The actor with what they may do loaded, once per request."""
+        return actor
+
+    def restrict(self, schema: Schema, actor: Actor) -> Schema:
+        """The schema as ``actor`` sees it: fields they may not read removed, fields they may not edit read-only."""
+        return schema
 
     def check_object(self, actor: Actor, definition: ObjectDef, action: str) -> None:
         """Raise ``forbidden`` unless ``actor`` may ``action`` (create, read, edit, delete) records of the object."""
@@ -31,5 +36,25 @@ class AccessPolicy:
             return False
         return True
 
-    def may_set_owner(self, actor: Actor, definition: ObjectDef, values: dict[str, Any] | None = None) -> bool:
-        return actor.is_admin
+    def read_filter(self, actor: Actor, definition: ObjectDef, table: Table) -> ColumnElement[bool] | None:
+        """A predicate limiting rows to those ``actor`` may read, or None for all rows."""
+        return None
+
+    def write_filter(
+        self, actor: Actor, definition: ObjectDef, table: Table, action: str
+    ) -> ColumnElement[bool] | None:
+        """A predicate limiting rows to those ``actor`` may ``action`` (edit or delete), or None for all rows."""
+        return None
+
+    def may_manage(self, actor: Actor, definition: ObjectDef, owner: int) -> bool:
+        """Whether ``actor`` may transfer and share the records ``owner`` owns."""
+        return True
+
+    def check_owner(self, actor: Actor, definition: ObjectDef, current: int | None, new: int) -> None:
+        """Raise unless ``actor`` may make ``new`` the owner of a record owned by ``current`` (None: a new record)."""
+
+    def explain(
+        self, connection: Connection, actor: Actor, definition: ObjectDef, table: Table, record_id: int
+    ) -> dict[str, Any]:
+        """What ``actor`` may do with one record and why."""
+        return {"read": True, "edit": True, "delete": True, "why": ["no_policy"]}

@@ -139,7 +139,9 @@ record_shares = Table(
     Column("reason", String(16), nullable=False),
     Column("created_by", BigInteger),
     Column("created_at", UtcDateTime(), nullable=False),
-    UniqueConstraint("object_name", "record_id", "principal_kind", "principal_id", "reason", name="uq_record_shares_grant"),
+    UniqueConstraint(
+        "object_name", "record_id", "principal_kind", "principal_id", "reason", name="uq_record_shares_grant"
+    ),
     Index("ix_record_shares_principal", "object_name", "principal_kind", "principal_id", "record_id"),
 )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,6 +15,7 @@ from sqlalchemy import Connection, insert, select, update
 from huitong.engine.errors import FieldError, conflict, not_found, unauthorized, validation_failed
 from huitong.engine.i18n import _
 from huitong.engine.records.context import Actor
+from huitong.engine.security import audit
 from huitong.engine.security.tables import profiles
 from huitong.engine.system_tables import api_tokens, users
 
@@ -25,6 +27,8 @@ _hasher = PasswordHasher()
 # Verifying against this keeps sign-in time the same whether or not the user exists.
 _DUMMY_HASH = _hasher.hash("not a password of anyone")
 MIN_PASSWORD_LENGTH = 8
+MAX_FAILURES = 5
+LOCK_DURATION = timedelta(minutes=15)
 
 
 def password_errors(username: str, password: Any) -> list[FieldError]:
@@ -33,6 +37,10 @@ def password_errors(username: str, password: Any) -> list[FieldError]:
     if username.lower() in password.lower():
         return [FieldError("password", "weak_password", _("A password must not contain the username."))]
     return []
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
 
 
 def create_user(
@@ -69,21 +77,61 @@ def create_user(
     return int(inserted[0])
 
 
-def authenticate(connection: Connection, username: Any, password: Any) -> int:
-    """The id of the active user with these credentials; otherwise 401 with one message for every cause."""
-    failure = unauthorized(_("Wrong username or password."))
-    if not isinstance(username, str) or not isinstance(password, str):
-        raise failure
+@dataclass(frozen=True)
+class SignIn:
+    """The outcome of a sign-in attempt; the caller commits it (history, lock-out counter) before answering."""
+
+    user_id: int | None
+    reason: str | None  # None when it succeeded
+
+    def raise_if_failed(self) -> int:
+        if self.reason is None and self.user_id is not None:
+            return self.user_id
+        if self.reason == "locked":
+            raise unauthorized(_("Too many failed attempts: this account is locked for 15 minutes."))
+        raise unauthorized(_("Wrong username or password."))
+
+
+def authenticate(
+    connection: Connection, username: Any, password: Any, *, now: datetime,
+    address: str | None = None, user_agent: str | None = None,
+) -> SignIn:  # fmt: skip
+    """Check credentials, count failures (locking the account after repeated ones) and record the attempt.
+
+    Every failure reads the same to the caller, so that nobody learns which usernames exist.
+    """
+    if not isinstance(username, str) or not isinstance(password, str) or not username or len(username) > 150:
+        return SignIn(None, "invalid")
     row = connection.execute(
-        select(users.c.id, users.c.password_hash, users.c.active).where(users.c.username == username)
-    ).first()
+        select(users.c.id, users.c.password_hash, users.c.active, users.c.locked_until, users.c.failed_logins)
+        .where(users.c.username == username)
+    ).first()  # fmt: skip
     try:
         _hasher.verify(row.password_hash if row and row.password_hash else _DUMMY_HASH, password)
+        reason = None
     except (VerificationError, InvalidHashError):
-        raise failure from None
-    if row is None or not row.active:
-        raise failure
-    return int(row.id)
+        reason = "wrong_password"
+    if row is None:
+        reason = "unknown_user"
+    elif row.locked_until is not None and row.locked_until > now:
+        reason = "locked"
+    elif not row.active:
+        reason = "inactive"
+    if row is not None and reason == "wrong_password":
+        failures = row.failed_logins + 1
+        locked = now + LOCK_DURATION if failures >= MAX_FAILURES else None
+        connection.execute(
+            update(users)
+            .where(users.c.id == row.id)
+            .values(failed_logins=0 if locked else failures, locked_until=locked)
+        )
+    elif row is not None and reason is None and (row.failed_logins or row.locked_until):
+        connection.execute(update(users).where(users.c.id == row.id).values(failed_logins=0, locked_until=None))
+    audit.sign_in(
+        connection, username, row.id if row else None, reason is None, reason,
+        address=address, user_agent=user_agent, now=now,
+    )  # fmt: skip
+    return SignIn(int(row.id) if row else None, reason)
 
 
 def _digest(token: str) -> str:

@@ -1,0 +1,281 @@
+"""Profiles, roles and sharing turned into the two things the engine asks: may this user do X on object O, and
+which rows of O may they read or change (a predicate the query compiler adds to every read and write).
+
+Reading a record is allowed to its owner; to users above the owner in the role hierarchy (when the object grants
+access through the hierarchy); through sharing rules, manual shares and team membership; to everyone when the
+organization-wide default is public; and to holders of view-all / modify-all and administrators. Fields a
+profile hides are removed from the schema the user's request sees, so they cannot appear, filter or sort.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Table, and_, false, or_, select
+
+from huitong.engine.errors import FieldError, forbidden, validation_failed
+from huitong.engine.i18n import _
+from huitong.engine.meta.model import ObjectDef
+from huitong.engine.meta.registry import MetadataCache
+from huitong.engine.meta.schema import Schema
+from huitong.engine.meta.types.base import FilterEnv
+from huitong.engine.query.criteria import compile_criteria
+from huitong.engine.records.context import Actor
+from huitong.engine.security.access import AccessPolicy
+from huitong.engine.security.model import SecurityCache, SecurityModel, UserContext
+from huitong.engine.security.tables import record_shares
+
+READ, READ_WRITE = "read", "read_write"
+MASTER_OPTION = "master_detail"
+
+
+class SecurityPolicy(AccessPolicy):
+    """``metadata`` gives the schema of the request being served (for master-detail and criteria rules);
+    ``env`` the clock and time zone that relative dates in sharing criteria are read with."""
+
+    def __init__(self, metadata: MetadataCache, env: Callable[[], FilterEnv]) -> None:
+        self.cache = SecurityCache()
+        self.metadata = metadata
+        self.env = env
+        self._restricted: dict[tuple[int, int, int], Schema] = {}
+        self._lock = threading.Lock()
+
+    # -- who ---------------------------------------------------------------------------------------------------
+    def bind(self, connection: Connection, actor: Actor) -> Actor:
+        model = self.cache.current(connection)
+        if actor.model is model:
+            return actor
+        context = model.context(actor.user_id)
+        return replace(actor, is_admin=context.is_admin, security=context, model=model)
+
+    @staticmethod
+    def _context(actor: Actor) -> tuple[SecurityModel, UserContext]:
+        if actor.model is None or actor.security is None:
+            raise RuntimeError("the actor was not bound to the security model")
+        return actor.model, actor.security
+
+    # -- objects and fields ------------------------------------------------------------------------------------
+    def check_object(self, actor: Actor, definition: ObjectDef, action: str) -> None:
+        _model, user = self._context(actor)
+        grant = user.grant(definition.name)
+        allowed = (
+            grant.allows(action)
+            or (action == "read" and grant.view_all)
+            or (action in ("edit", "delete") and grant.modify_all)
+        )
+        if not allowed:
+            raise forbidden(_("Your profile does not allow this on these records."))
+
+    def restrict(self, schema: Schema, actor: Actor) -> Schema:
+        """The schema as this user sees it: hidden fields removed, read-only fields not writable."""
+        model, user = self._context(actor)
+        if user.is_admin or not user.field_access:
+            return schema
+        key = (schema.version, model.version, actor.user_id)
+        found = self._restricted.get(key)
+        if found is None:
+            objects = {name: self._restrict_object(definition, user) for name, definition in schema.objects.items()}
+            found = schema.restricted(objects)
+            with self._lock:
+                if len(self._restricted) > 2000:
+                    self._restricted.clear()
+                self._restricted[key] = found
+        return found
+
+    @staticmethod
+    def _restrict_object(definition: ObjectDef, user: UserContext) -> ObjectDef:
+        access = user.field_access.get(definition.name)
+        if not access:
+            return definition
+        fields = {}
+        for name, field in definition.fields.items():
+            level = "edit" if field.is_system else access.get(name, "edit")
+            if level == "hidden":
+                continue
+            fields[name] = field.with_changes(read_only=True) if level == "read" else field
+        return replace(definition, fields=fields)
+
+    # -- rows --------------------------------------------------------------------------------------------------
+    def read_filter(self, actor: Actor, definition: ObjectDef, table: Table) -> ColumnElement[bool] | None:
+        model, user = self._context(actor)
+        grant = user.grant(definition.name)
+        if not (grant.read or grant.view_all):
+            return false()
+        if grant.view_all or grant.modify_all:
+            return None
+        return self._row_filter(model, user, definition, table, READ)
+
+    def write_filter(
+        self, actor: Actor, definition: ObjectDef, table: Table, action: str
+    ) -> ColumnElement[bool] | None:
+        model, user = self._context(actor)
+        if user.grant(definition.name).modify_all:
+            return None
+        if action == "delete":  # deleting is for the owner and those above them, not for sharing
+            return self._ownership(model, user, definition, table)
+        return self._row_filter(model, user, definition, table, READ_WRITE)
+
+    def _row_filter(
+        self, model: SecurityModel, user: UserContext, definition: ObjectDef, table: Any, level: str
+    ) -> ColumnElement[bool] | None:
+        master = _master_field(definition)
+        if master is not None:
+            return self._through_master(model, user, definition, table, master, level)
+        default = model.default_for(definition.name)
+        if default.access == READ_WRITE or (level == READ and default.access == READ):
+            return None
+        conditions: list[ColumnElement[bool]] = []
+        owners = {user.user_id} | (user.subordinate_ids if default.grant_via_hierarchy else set())
+        for rule in model.rules_for(definition.name):
+            if (level == READ or rule.access == READ_WRITE) and model.shares_with(rule, user):
+                if rule.owned_by is not None:
+                    owners |= model.users_of(*rule.owned_by)
+                if rule.criteria is not None:
+                    conditions.append(self._criteria(definition, table, rule.criteria))
+        conditions.insert(0, table.c.owner.in_(sorted(owners)) if len(owners) > 1 else table.c.owner == user.user_id)
+        conditions.append(self._shared(user, definition, table, level))
+        return or_(*conditions)
+
+    def _ownership(
+        self, model: SecurityModel, user: UserContext, definition: ObjectDef, table: Table
+    ) -> ColumnElement[bool] | None:
+        default = model.default_for(definition.name)
+        owners = {user.user_id} | (user.subordinate_ids if default.grant_via_hierarchy else set())
+        return table.c.owner.in_(sorted(owners))
+
+    def _shared(self, user: UserContext, definition: ObjectDef, table: Table, level: str) -> ColumnElement[bool]:
+        principals = [and_(record_shares.c.principal_kind == "user", record_shares.c.principal_id == user.user_id)]
+        if user.group_ids:
+            principals.append(
+                and_(
+                    record_shares.c.principal_kind == "group", record_shares.c.principal_id.in_(sorted(user.group_ids))
+                )
+            )
+        if user.role_id is not None:
+            principals.append(
+                and_(record_shares.c.principal_kind == "role", record_shares.c.principal_id == user.role_id)
+            )
+        if user.department_ids:
+            principals.append(
+                and_(
+                    record_shares.c.principal_kind == "department",
+                    record_shares.c.principal_id.in_(sorted(user.department_ids)),
+                )
+            )
+        shared = select(record_shares.c.record_id).where(
+            record_shares.c.object_name == definition.name, or_(*principals)
+        )
+        if level == READ_WRITE:
+            shared = shared.where(record_shares.c.access == READ_WRITE)
+        return table.c.id.in_(shared)
+
+    def _criteria(self, definition: ObjectDef, table: Table, criteria: Any) -> ColumnElement[bool]:
+        return compile_criteria(self.metadata.snapshot(), definition, table, criteria, self.env())
+
+    def _through_master(
+        self, model: SecurityModel, user: UserContext, definition: ObjectDef, table: Table, field: str, level: str
+    ) -> ColumnElement[bool]:
+        """A detail record is readable (editable) exactly when its master record is."""
+        schema = self.metadata.snapshot()
+        master = schema.object(str(definition.fields[field].options["target"]))
+        master_table = schema.table(master.name).alias(f"master_{definition.name}")
+        grant = user.grant(master.name)
+        if not (grant.read or grant.view_all):
+            return false()
+        visible = (
+            None if grant.view_all or grant.modify_all else self._row_filter(model, user, master, master_table, level)
+        )
+        masters = select(master_table.c.id).where(master_table.c.deleted_at.is_(None))
+        return table.c[field].in_(masters if visible is None else masters.where(visible))
+
+    # -- explaining -------------------------------------------------------------------------------------------
+    def explain(
+        self, connection: Connection, actor: Actor, definition: ObjectDef, table: Table, record_id: int
+    ) -> dict[str, Any]:
+        """What ``actor`` may do with one record, and every reason that grants it (for support and the UI)."""
+        model, user = self._context(actor)
+        owner = connection.execute(
+            select(table.c.owner).where(table.c.id == record_id, table.c.deleted_at.is_(None))
+        ).scalar()
+
+        def holds(predicate: ColumnElement[bool] | None) -> bool:
+            query = select(table.c.id).where(table.c.id == record_id)
+            return connection.execute(query if predicate is None else query.where(predicate)).first() is not None
+
+        grant = user.grant(definition.name)
+        read = (
+            owner is not None and (grant.read or grant.view_all) and holds(self.read_filter(actor, definition, table))
+        )
+        answer = {
+            "read": read,
+            "edit": read
+            and (grant.edit or grant.modify_all)
+            and holds(self.write_filter(actor, definition, table, "edit")),
+            "delete": read
+            and (grant.delete or grant.modify_all)
+            and holds(self.write_filter(actor, definition, table, "delete")),
+        }
+        why = [] if owner is None else self._reasons(model, user, definition, table, owner, holds)
+        return {**answer, "why": why}
+
+    def _reasons(self, model: SecurityModel, user: UserContext, definition: ObjectDef, table: Table, owner: int,
+                 holds: Callable[[ColumnElement[bool]], bool]) -> list[str]:  # fmt: skip
+        grant = user.grant(definition.name)
+        default = model.default_for(definition.name)
+        found = [
+            reason
+            for reason, applies in (
+                ("administrator", user.is_admin),
+                ("modify_all", grant.modify_all and not user.is_admin),
+                ("view_all", grant.view_all and not grant.modify_all),
+                (f"default:{default.access}", default.access != "private"),
+                ("owner", owner == user.user_id),
+                ("manager_of_owner", default.grant_via_hierarchy and owner in user.subordinate_ids),
+            )
+            if applies
+        ]
+        for rule in model.rules_for(definition.name):
+            if not model.shares_with(rule, user):
+                continue
+            owned = rule.owned_by is not None and owner in model.users_of(*rule.owned_by)
+            if owned or (rule.criteria is not None and holds(self._criteria(definition, table, rule.criteria))):
+                found.append(f"sharing_rule:{rule.id}:{rule.access}")
+        for level in (READ_WRITE, READ):
+            if holds(self._shared(user, definition, table, level)):
+                found.append(f"shared:{level}")
+                break
+        master = _master_field(definition)
+        if master is not None and holds(self._through_master(model, user, definition, table, master, READ)):
+            found.append("master_record")
+        return found
+
+    # -- owners ------------------------------------------------------------------------------------------------
+    def may_manage(self, actor: Actor, definition: ObjectDef, owner: int) -> bool:
+        """Transfer and share records of ``owner``: administrators, modify-all holders, the owner, their managers."""
+        _model, user = self._context(actor)
+        return (
+            user.is_admin
+            or user.grant(definition.name).modify_all
+            or owner == user.user_id
+            or owner in user.subordinate_ids
+        )
+
+    def check_owner(self, actor: Actor, definition: ObjectDef, current: int | None, new: int) -> None:
+        """Choosing the owner of a new record, or transferring one: whoever may manage the current owner's records
+        (for a new record, the chosen owner's); the new owner must be an active user."""
+        model, _user = self._context(actor)
+        if new not in model.active_ids:
+            raise validation_failed([FieldError("owner", "inactive_user", _("The new owner must be an active user."))])
+        if not self.may_manage(actor, definition, new if current is None else current):
+            message = _("Only the owner, their managers and administrators may choose the owner.")
+            raise validation_failed([FieldError("owner", "not_allowed", message)])
+
+
+def _master_field(definition: ObjectDef) -> str | None:
+    for field in definition.fields.values():
+        if field.type == "lookup" and field.options.get(MASTER_OPTION):
+            return field.name
+    return None
