@@ -232,3 +232,12 @@ def test_standard_objects_are_synced_on_migrate(api: Api, platform: Platform) ->
     assert objects["account"]["label"] == {"en": "Account", "zh_CN": "客户"}
     platform.migrate()  # idempotent: nothing to add the second time
     assert {o["name"] for o in api.get("/api/v1/meta/objects").json()["objects"]} == set(objects)
+
+
+def test_metadata_changes_are_on_the_audit_trail(equipment: Api, admin_id: int) -> None:
+    equipment.delete("/api/v1/meta/objects/x_equipment/fields/x_installed")
+    entries = equipment.get("/api/v1/security/audit").json()["entries"]
+    actions = [(entry["action"], entry["target"], entry["actor"]) for entry in entries]
+    assert actions[0] == ("field.delete", "x_equipment.x_installed", admin_id)
+    assert ("object.create", "x_equipment", admin_id) in actions
+    assert ("field.create", "x_equipment.x_serial", admin_id) in actions

@@ -54,7 +54,7 @@ async def create_object(
     request: Request, body: Any = Depends(json_body), actor: Actor = Depends(current_actor)
 ) -> Response:
     require_admin(actor)
-    definition = await run_in_threadpool(service.create_object, platform_of(request).db, body)
+    definition = await run_in_threadpool(service.create_object, platform_of(request).db, body, actor.user_id)
     return json_response(object_json(definition), status=201)
 
 
@@ -63,14 +63,14 @@ async def update_object(
     object_name: str, request: Request, body: Any = Depends(json_body), actor: Actor = Depends(current_actor)
 ) -> Response:
     require_admin(actor)
-    definition = await run_in_threadpool(service.update_object, platform_of(request).db, object_name, body)
+    definition = await run_in_threadpool(service.update_object, platform_of(request).db, object_name, body, actor.user_id)
     return json_response(object_json(definition))
 
 
 @router.delete("/objects/{object_name}")
 def delete_object(object_name: str, request: Request, actor: Actor = Depends(current_actor)) -> Response:
     require_admin(actor)
-    service.delete_object(platform_of(request).db, object_name)
+    service.delete_object(platform_of(request).db, object_name, actor.user_id)
     return Response(status_code=204)
 
 
@@ -79,7 +79,7 @@ async def add_field(
     object_name: str, request: Request, body: Any = Depends(json_body), actor: Actor = Depends(current_actor)
 ) -> Response:
     require_admin(actor)
-    definition = await run_in_threadpool(service.add_field, platform_of(request).db, object_name, body)
+    definition = await run_in_threadpool(service.add_field, platform_of(request).db, object_name, body, actor.user_id)
     return json_response(field_json(definition), status=201)
 
 
@@ -92,7 +92,7 @@ async def update_field(
     actor: Actor = Depends(current_actor),
 ) -> Response:
     require_admin(actor)
-    definition = await run_in_threadpool(service.update_field, platform_of(request).db, object_name, field_name, body)
+    definition = await run_in_threadpool(service.update_field, platform_of(request).db, object_name, field_name, body, actor.user_id)
     return json_response(field_json(definition))
 
 
@@ -101,5 +101,5 @@ def delete_field(
     object_name: str, field_name: str, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
     require_admin(actor)
-    service.delete_field(platform_of(request).db, object_name, field_name)
+    service.delete_field(platform_of(request).db, object_name, field_name, actor.user_id)
     return Response(status_code=204)

@@ -6,6 +6,8 @@ Every entry point locks the metadata first, so that two administrators changing 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection
@@ -19,6 +21,7 @@ from huitong.engine.meta.model import FieldDef, ObjectDef
 from huitong.engine.meta.planner import Plan
 from huitong.engine.meta.registry import lock_metadata
 from huitong.engine.meta.schema import Schema, load_schema
+from huitong.engine.security import audit
 
 # Checks that look beyond the schema (saved views, reports … added by later parts) before a field is deleted.
 # Each returns the reasons the field is still in use.
@@ -26,7 +29,17 @@ DependencyCheck = Callable[[Connection, Schema, str, str], list[str]]
 dependency_checks: list[DependencyCheck] = []
 
 
-def _run(db: Database, make_plan: Callable[[Connection, Schema], Plan]) -> Schema:
+@dataclass(frozen=True)
+class Change:
+    """Who changes what, for the setup audit trail."""
+
+    actor_id: int | None
+    action: str
+    target: str
+    detail: Any = None
+
+
+def _run(db: Database, change: Change, make_plan: Callable[[Connection, Schema], Plan]) -> Schema:
     with db.write() as connection:
         schema = lock_metadata(connection)
         plan = make_plan(connection, schema)
@@ -36,48 +49,57 @@ def _run(db: Database, make_plan: Callable[[Connection, Schema], Plan]) -> Schem
                 raise conflict(already[0].message, list(plan.errors), code="already_exists")
             raise validation_failed(list(plan.errors))
         apply_plan(connection, plan)
+        if plan.actions:
+            audit.record(
+                connection, change.actor_id, change.action, change.target, change.detail, now=datetime.now(UTC)
+            )
         return load_schema(connection)
 
 
-def create_object(db: Database, raw: Any) -> ObjectDef:
+def create_object(db: Database, raw: Any, actor_id: int | None = None) -> ObjectDef:
     definition = specs.read_object(raw, custom=True)
-    schema = _run(db, lambda _c, schema: planner.plan_create_object(schema, definition))
+    change = Change(actor_id, "object.create", definition.name, raw)
+    schema = _run(db, change, lambda _c, schema: planner.plan_create_object(schema, definition))
     return schema.object(definition.name)
 
 
-def update_object(db: Database, object_name: str, raw: Any) -> ObjectDef:
+def update_object(db: Database, object_name: str, raw: Any, actor_id: int | None = None) -> ObjectDef:
     def make_plan(_connection: Connection, schema: Schema) -> Plan:
         before = schema.object(object_name)
         return planner.plan_update_object(schema, before, specs.patch_object(before, raw))
 
-    return _run(db, make_plan).object(object_name)
+    return _run(db, Change(actor_id, "object.update", object_name, raw), make_plan).object(object_name)
 
 
-def delete_object(db: Database, object_name: str) -> None:
-    _run(db, lambda _c, schema: planner.plan_delete_object(schema, object_name))
+def delete_object(db: Database, object_name: str, actor_id: int | None = None) -> None:
+    change = Change(actor_id, "object.delete", object_name)
+    _run(db, change, lambda _c, schema: planner.plan_delete_object(schema, object_name))
 
 
-def add_field(db: Database, object_name: str, raw: Any) -> FieldDef:
+def add_field(db: Database, object_name: str, raw: Any, actor_id: int | None = None) -> FieldDef:
     def make_plan(_connection: Connection, schema: Schema) -> Plan:
         owner = schema.object(object_name)
         position = max((f.position for f in owner.user_fields), default=-1) + 1
         definition = specs.read_field(raw, custom=True, position=position)
         return planner.plan_add_field(schema, object_name, definition)
 
-    schema = _run(db, make_plan)
+    schema = _run(db, Change(actor_id, "field.create", f"{object_name}.{raw.get('name')}", raw), make_plan)
     return schema.object(object_name).fields[str(raw["name"])]
 
 
-def update_field(db: Database, object_name: str, field_name: str, raw: Any) -> FieldDef:
+def update_field(
+    db: Database, object_name: str, field_name: str, raw: Any, actor_id: int | None = None
+) -> FieldDef:
     def make_plan(_connection: Connection, schema: Schema) -> Plan:
         before = _user_field(schema.object(object_name), field_name)
         after = specs.read_field(raw, custom=before.is_custom, position=before.position, partial=before)
         return planner.plan_update_field(schema, object_name, before, after)
 
-    return _run(db, make_plan).object(object_name).fields[field_name]
+    change = Change(actor_id, "field.update", f"{object_name}.{field_name}", raw)
+    return _run(db, change, make_plan).object(object_name).fields[field_name]
 
 
-def delete_field(db: Database, object_name: str, field_name: str) -> None:
+def delete_field(db: Database, object_name: str, field_name: str, actor_id: int | None = None) -> None:
     def make_plan(connection: Connection, schema: Schema) -> Plan:
         _user_field(schema.object(object_name), field_name)
         reasons = [
@@ -87,11 +109,12 @@ def delete_field(db: Database, object_name: str, field_name: str) -> None:
             return planner.refuse(*(FieldError(field_name, "in_use", reason) for reason in reasons))
         return planner.plan_delete_field(schema, object_name, field_name)
 
-    _run(db, make_plan)
+    _run(db, Change(actor_id, "field.delete", f"{object_name}.{field_name}"), make_plan)
 
 
 def sync_standard_objects(db: Database, declared: list[ObjectDef]) -> None:
-    _run(db, lambda _c, schema: planner.plan_sync(schema, declared))
+    change = Change(None, "standard_objects.sync", ", ".join(d.name for d in declared))
+    _run(db, change, lambda _c, schema: planner.plan_sync(schema, declared))
 
 
 def _user_field(owner: ObjectDef, field_name: str) -> FieldDef:
