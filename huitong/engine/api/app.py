@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 
 from huitong import __version__
-from huitong.engine.api import routes_meta, routes_records, routes_security, routes_sharing
+from huitong.engine.api import routes_auth, routes_meta, routes_records, routes_security, routes_sharing
 from huitong.engine.api.openapi import build_openapi
-from huitong.engine.api.support import LocaleMiddleware, install_error_handlers, json_body, json_response, platform_of
-from huitong.engine.errors import bad_request
-from huitong.engine.i18n import _
+from huitong.engine.api.support import LocaleMiddleware, install_error_handlers, json_response, platform_of
 from huitong.engine.platform import Platform
-from huitong.engine.security.users import SignIn, authenticate, create_token
 
 STATIC = Path(__file__).resolve().parent.parent.parent / "static"
 
@@ -28,6 +23,7 @@ def create_app(platform: Platform) -> FastAPI:
     app.state.platform = platform
     app.add_middleware(LocaleMiddleware)
     install_error_handlers(app)
+    app.include_router(routes_auth.router)
     app.include_router(routes_meta.router)
     app.include_router(routes_records.router)
     app.include_router(routes_security.router)
@@ -35,34 +31,12 @@ def create_app(platform: Platform) -> FastAPI:
     for module in platform.modules:
         for router in module.routers:
             app.include_router(router)
-    app.add_api_route("/api/v1/auth/token", issue_token, methods=["POST"])
     app.add_api_route("/api/v1/openapi.json", openapi_document, methods=["GET"])
     app.add_api_route("/api/docs", api_docs, methods=["GET"])
     app.add_api_route("/", home, methods=["GET"])
     if STATIC.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
-
-
-async def issue_token(request: Request, body: Any = Depends(json_body)) -> Response:
-    if not isinstance(body, dict):
-        raise bad_request(_("Send a JSON object."))
-    platform = platform_of(request)
-
-    def work() -> SignIn | str:
-        with platform.db.write() as connection:
-            outcome = authenticate(
-                connection, body.get("username"), body.get("password"), now=platform.now(),
-                address=request.client.host if request.client else None, user_agent=request.headers.get("user-agent"),
-            )  # fmt: skip
-            if outcome.reason is not None:
-                return outcome  # committed (history, lock-out counter) before the refusal below
-            return create_token(connection, outcome.raise_if_failed(), "sign-in", platform.settings.token_days)
-
-    result = await run_in_threadpool(work)
-    if isinstance(result, SignIn):
-        result.raise_if_failed()
-    return json_response({"token": result})
 
 
 def openapi_document(request: Request) -> Response:

@@ -16,6 +16,7 @@ from huitong.engine.errors import FieldError, HuitongError, bad_request, unautho
 from huitong.engine.i18n import _, current_locale, negotiate
 from huitong.engine.platform import Platform
 from huitong.engine.records.context import Actor
+from huitong.engine.security import sessions
 from huitong.engine.security.users import actor_for_token
 
 log = logging.getLogger("huitong.api")
@@ -58,19 +59,30 @@ async def json_body(request: Request) -> Any:
         raise bad_request(_("The body is not valid JSON."), code="invalid_json") from None
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def current_actor(request: Request) -> Actor:
+    """The user of an API token (``Authorization: Bearer``) or of a browser session cookie."""
+    platform = platform_of(request)
     header = request.headers.get("authorization", "")
     scheme, _sep, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise unauthorized()
-    platform = platform_of(request)
-    with platform.db.read() as connection:
-        return actor_for_token(connection, token.strip())
+    cookie = request.cookies.get(sessions.COOKIE)
+    if scheme.lower() == "bearer" and token.strip():
+        with platform.db.read() as connection:
+            return actor_for_token(connection, token.strip(), now=platform.now())
+    if cookie:
+        with platform.db.read() as connection:
+            return sessions.actor_for_session(
+                connection, cookie, now=platform.now(), csrf=request.headers.get("x-csrf-token"),
+                unsafe=request.method not in SAFE_METHODS,
+            )  # fmt: skip
+    raise unauthorized()
 
 
 def require_admin(actor: Actor) -> None:
     if not actor.is_admin:
-        raise HuitongError(_("Only administrators may change objects and fields."), status=403, code="forbidden")
+        raise HuitongError(_("Only administrators may do this."), status=403, code="forbidden")
 
 
 class LocaleMiddleware:

@@ -153,8 +153,7 @@ def create_token(connection: Connection, user_id: int, name: str, days: int | No
     return token
 
 
-def actor_for_token(connection: Connection, token: str) -> Actor:
-    now = datetime.now(UTC)
+def actor_for_token(connection: Connection, token: str, *, now: datetime) -> Actor:
     row = connection.execute(
         select(users.c.id, profiles.c.is_admin, users.c.locale, api_tokens.c.expires_at)
         .join(users, users.c.id == api_tokens.c.user_id)
@@ -174,6 +173,10 @@ def revoke_token(connection: Connection, token_id: int) -> None:
     )
     if result.rowcount != 1:
         raise not_found(_("There is no active token with this id."))
+
+
+def token_owner(connection: Connection, token_id: int) -> int | None:
+    return connection.execute(select(api_tokens.c.user_id).where(api_tokens.c.id == token_id)).scalar()
 
 
 def list_tokens(connection: Connection, user_id: int | None = None) -> list[dict[str, Any]]:
