@@ -101,6 +101,15 @@ class Templates:
             connection.execute(f'CREATE DATABASE "huitong_{name}" TEMPLATE "huitong_tpl_{self.tag}"')
         return _url_for(f"huitong_{name}")
 
+    def empty(self, backend: str) -> str:
+        """A new database with no tables at all (to test upgrades from old revisions)."""
+        name = f"e_{uuid.uuid4().hex[:12]}"
+        if backend == "sqlite":
+            return f"sqlite:///{self.directory / name}.db"
+        with _admin_connection() as connection:
+            connection.execute(f'CREATE DATABASE "huitong_{name}"')
+        return _url_for(f"huitong_{name}")
+
     def drop(self, url: str) -> None:
         if url.startswith("postgresql"):
             name = url.rpartition("/")[2]

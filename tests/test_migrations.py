@@ -1,0 +1,55 @@
+"""Old databases upgrade in place: a database made by the first release keeps its data and users."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from alembic import command
+from sqlalchemy import inspect, text
+
+from huitong.config import Settings
+from huitong.engine.db import Database
+from huitong.engine.migrate import alembic_config
+from huitong.engine.platform import Platform
+from huitong.engine.records.context import Actor
+from huitong.modules import MODULES
+from tests.conftest import FakeClock, Templates
+
+
+def build_first_release(url: str) -> None:
+    database = Database(url)
+    config = alembic_config()
+    with database.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001_system_tables")
+        now = datetime(2026, 1, 5, tzinfo=UTC)
+        for name, admin in (("boss", True), ("clerk", False)):
+            connection.execute(
+                text(
+                    "INSERT INTO users (username, display_name, password_hash, is_admin, active, locale, time_zone,"
+                    " created_at) VALUES (:name, :name, 'x', :admin, true, 'zh_CN', 'Asia/Shanghai', :now)"
+                ),
+                {"name": name, "admin": admin, "now": now},
+            )
+    database.dispose()
+
+
+def test_a_first_release_database_upgrades_in_place(templates: Templates, backend: str, clock: FakeClock) -> None:
+    # given: an empty database of this backend brought to the first revision only, with two users
+    url = templates.empty(backend)
+    build_first_release(url)
+    # when: today's release migrates it
+    platform = Platform(Settings(database_url=url), MODULES, clock=clock)
+    platform.migrate()
+    # then: users got the profile matching their old flag, is_admin is gone, standard objects work
+    with platform.db.read() as connection:
+        rows = {
+            row.username: row.profile_id for row in connection.execute(text("SELECT username, profile_id FROM users"))
+        }
+    assert rows == {"boss": 1, "clerk": 2}
+    assert "is_admin" not in {c["name"] for c in inspect(platform.db.engine).get_columns("users")}
+    boss = Actor(1)
+    created = platform.records.create(boss, "account", {"name": "迁移测试有限公司"})
+    assert created["owner"] == 1
+    platform.close()
+    templates.drop(url)
