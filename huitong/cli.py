@@ -124,7 +124,7 @@ def demo(accounts: int) -> None:
 
 
 @cli.command()
-@click.option("--days", default=None, type=int, help="Purge what was deleted more than DAYS ago.")
+@click.option("--days", default=None, type=click.IntRange(min=0), help="Purge what was deleted more than DAYS ago.")
 def purge(days: int | None) -> None:
     """Empty the recycle bin of records deleted longer ago than the retention period."""
     from huitong.engine.jobs.queue import run_purge
