@@ -182,7 +182,10 @@ def test_purge_command_empties_the_recycle_bin(migrated: Cli) -> None:
         kept = client.post("/api/v1/records/account", json={"name": "留下"}, headers=headers).json()["id"]
         gone = client.post("/api/v1/records/account", json={"name": "删除"}, headers=headers).json()["id"]
         assert client.delete(f"/api/v1/records/account/{gone}", headers=headers).status_code == 204
-        # when / then: the default retention keeps it, zero days does not
+        # when / then: the default retention keeps it, zero days does not, a negative retention is refused
+        refused = cli("purge", "--days", "-1")
+        assert refused.returncode == 2
+        assert refused.stderr.endswith("Error: Invalid value for '--days': -1 is not in the range x>=0.\n")
         assert cli.ok("purge") == "purged 0 records\n"
         assert client.get("/api/v1/recycle-bin", headers=headers).json()["entries"][0]["id"] == gone
         assert cli.ok("purge", "--days", "0") == "purged 1 records\n"
