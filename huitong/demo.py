@@ -3,24 +3,30 @@
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select, update
 
+from huitong.engine.i18n import _
 from huitong.engine.platform import Platform
 from huitong.engine.records.bulk import BulkWriter
 from huitong.engine.records.context import Actor
+from huitong.engine.security import organization
 from huitong.engine.security.users import create_user
 from huitong.engine.system_tables import users
 
 ADMIN = "admin"
 DEMO_PASSWORD = "huitong2026"
+# (username, name, region, role): the sales director sees everyone, each regional manager their region's reps.
 SALES_TEAM = [
-    ("zhangsan", "张三"), ("lisi", "李四"), ("wangwu", "王五"), ("zhaoliu", "赵六"), ("sunqi", "孙七"),
-    ("zhouba", "周八"), ("wujiu", "吴九"), ("zhengshi", "郑十"), ("chenjing", "陈静"), ("linfang", "林芳"),
-    ("amy", "Amy Chen"),
+    ("chenjing", "陈静", None, "director"),
+    ("zhangsan", "张三", "east", "manager"), ("lisi", "李四", "north", "manager"), ("wangwu", "王五", "south", "manager"),
+    ("zhaoliu", "赵六", "east", "rep"), ("sunqi", "孙七", "east", "rep"), ("amy", "Amy Chen", "east", "rep"),
+    ("zhouba", "周八", "north", "rep"), ("wujiu", "吴九", "north", "rep"),
+    ("zhengshi", "郑十", "south", "rep"), ("linfang", "林芳", "south", "rep"),
 ]  # fmt: skip
+REGIONS = {"east": "华东区", "north": "华北区", "south": "华南区"}
 CITIES = [
     ("上海", "上海"), ("北京", "北京"), ("广东", "深圳"), ("广东", "广州"), ("浙江", "杭州"), ("江苏", "苏州"),
     ("江苏", "南京"), ("四川", "成都"), ("湖北", "武汉"), ("陕西", "西安"), ("山东", "青岛"), ("福建", "厦门"),
@@ -75,12 +81,9 @@ def _mobile(rng: random.Random) -> str:
 def load_demo(platform: Platform, account_count: int = 600, seed: int = 2026) -> str:
     with platform.db.write() as connection:
         if connection.execute(select(users.c.id).where(users.c.username == ADMIN)).first():
-            return "demo data already loaded"
+            return _("The demo data is already loaded.")
         admin_id = create_user(connection, ADMIN, DEMO_PASSWORD, display_name="系统管理员", is_admin=True)
-        owners = [
-            create_user(connection, name, DEMO_PASSWORD, display_name=display, email=f"{name}@demo.huitong.cn")
-            for name, display in SALES_TEAM
-        ]
+        owners = _organization(connection, admin_id, platform.now())
     rng = random.Random(seed)
     actor = Actor(admin_id, is_admin=True)
     writer = BulkWriter(platform.records)
@@ -98,10 +101,46 @@ def load_demo(platform: Platform, account_count: int = 600, seed: int = 2026) ->
     _write(writer, actor, "lead", leads)
     opportunities = [_opportunity(rng, account_ids, accounts, today) for _ in range(account_count)]
     _write(writer, actor, "opportunity", opportunities)
-    return (
-        f"demo data loaded: {len(accounts)} accounts, {len(contacts)} contacts, {len(leads)} leads, "
-        f"{len(opportunities)} opportunities; sign in as {ADMIN} / {DEMO_PASSWORD} (or zhangsan … with the same password)"
-    )
+    return _(
+        "Demo data loaded: %(accounts)s accounts, %(contacts)s contacts, %(leads)s leads, %(opportunities)s "
+        "opportunities. Sign in as %(admin)s / %(password)s (or zhangsan, lisi … with the same password)."
+    ) % {
+        "accounts": len(accounts), "contacts": len(contacts), "leads": len(leads),
+        "opportunities": len(opportunities), "admin": ADMIN, "password": DEMO_PASSWORD,
+    }  # fmt: skip
+
+
+def _organization(connection: Connection, admin_id: int, now: datetime) -> list[int]:
+    """Departments 汇通集团 → 销售部 → regions, roles 总经理 → 销售总监 → regional managers → reps, and the team."""
+
+    def node(kind: str, name: str, parent: int | None) -> int:
+        return int(organization.create_node(connection, kind, {"name": name, "parent": parent}, admin_id, now)["id"])
+
+    sales = node("department", "销售部", node("department", "汇通集团", None))
+    director_role = node("role", "销售总监", node("role", "总经理", None))
+    places: dict[str, tuple[int, int, int]] = {}
+    for key, region in REGIONS.items():
+        manager_role = node("role", f"{region}销售经理", director_role)
+        places[key] = (node("department", region, sales), manager_role, node("role", f"{region}销售代表", manager_role))
+    people: dict[str, int] = {}
+    for username, display, area, kind in SALES_TEAM:
+        department, manager_role, rep_role = places[area] if area else (sales, director_role, director_role)
+        role = {"director": director_role, "manager": manager_role, "rep": rep_role}[kind]
+        manager = (
+            people.get("chenjing")
+            if kind == "manager"
+            else next((people[u] for u, _d, r, k in SALES_TEAM if r == area and k == "manager" and u in people), None)
+        )
+        user_id = create_user(
+            connection, username, DEMO_PASSWORD, display_name=display, email=f"{username}@demo.huitong.cn"
+        )
+        connection.execute(
+            update(users)
+            .where(users.c.id == user_id)
+            .values(department_id=department, role_id=role, manager_id=manager)
+        )
+        people[username] = user_id
+    return [people[username] for username, _d, _r, kind in SALES_TEAM if kind != "director"]
 
 
 def _write(writer: BulkWriter, actor: Actor, object_name: str, records: list[dict[str, Any]]) -> list[int]:

@@ -155,7 +155,7 @@ def test_demo_loads_sales_data_once(cli: Cli) -> None:
     # when
     loaded = cli.ok("demo", "--accounts", "50")
     # then
-    assert loaded.startswith("demo data loaded: 50 accounts, ")
+    assert loaded.startswith("Demo data loaded: 50 accounts, ")
     platform = build_platform(cli.settings())
     try:
         counts = {name: count(platform, name) for name in ("account", "contact", "lead", "opportunity")}
@@ -165,7 +165,7 @@ def test_demo_loads_sales_data_once(cli: Cli) -> None:
         # when
         again = cli.ok("demo", "--accounts", "50")
         # then
-        assert again == "demo data already loaded\n"
+        assert again == "The demo data is already loaded.\n"
         assert {name: count(platform, name) for name in counts} == counts
     finally:
         platform.close()
