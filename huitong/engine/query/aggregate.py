@@ -82,7 +82,7 @@ class Aggregation:
     def read_groups(self, raw: Any) -> list[tuple[str, FieldPath, str | None]]:
         if not isinstance(raw, list) or len(raw) > 4:
             _fail("group_by", "invalid_group", _('group_by is a list of at most 4 {"field", "bucket"} items.'))
-        groups = []
+        groups: list[tuple[str, FieldPath, str | None]] = []
         for index, item in enumerate(raw):
             where = f"group_by[{index}]"
             if isinstance(item, str):
@@ -100,6 +100,8 @@ class Aggregation:
                 _fail(f"{where}.field", "not_groupable", _("Records cannot be grouped by this field."))
             if temporal and path.field.type == "datetime" and bucket is None:
                 bucket = "day"
+            if any(name == path.text for name, _p, _b in groups):
+                _fail(f"{where}.field", "duplicate_group", _("Each result column needs its own name."))
             groups.append((path.text, path, bucket))
         return groups
 
@@ -147,6 +149,8 @@ class Aggregation:
         query = self.builder.select(*group_columns, *measure_columns, node=self.node)
         if group_columns:
             positions: list[Any] = [literal_column(str(i + 1)) for i in range(len(group_columns))]
+            if dialect == "postgresql":  # match SQLite: the group of empty values comes first
+                positions = [position.nulls_first() for position in positions]
             query = query.group_by(*[c.element for c in group_columns]).order_by(*positions)
         rows = connection.execute(query.limit(self.limit)).mappings()
         return {"rows": [self.row_json(dict(row)) for row in rows]}

@@ -111,7 +111,7 @@ class _Reader:
         path = resolve_path(self.schema, self.definition, raw["field"], f"{where}.field")
         operator = raw["op"]
         kind = path.field.field_type
-        if operator not in kind.operators:
+        if not isinstance(operator, str) or operator not in kind.operators:
             self.fail(
                 f"{where}.op",
                 "invalid_operator",

@@ -67,7 +67,8 @@ def read_fields(schema: Schema, definition: ObjectDef, raw: Any) -> list[FieldPa
     if not isinstance(raw, list) or not raw or len(raw) > 200:
         _fail("fields", "invalid_fields", _("fields is a non-empty list of field names."))
     paths = [resolve_path(schema, definition, name, f"fields[{index}]") for index, name in enumerate(raw)]
-    return [FieldPath("id", definition.fields["id"])] + [p for p in paths if p.text != "id"]
+    unique = {path.text: path for path in paths if path.text != "id"}  # a name given twice is returned once
+    return [FieldPath("id", definition.fields["id"]), *unique.values()]
 
 
 def read_limit(raw: Any, where: str = "limit") -> int:

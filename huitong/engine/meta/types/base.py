@@ -118,9 +118,10 @@ class FieldType:
         return self.coerce_for_filter(field, raw, env)
 
     def coerce_for_filter(self, field: FieldDef, raw: Any, env: FilterEnv) -> Any:
-        if raw is None:
+        value = self.coerce(field, raw)
+        if value is None:  # null, "" or blanks: an empty value, which only is_null looks for
             raise ValueProblem("invalid_value", _("Use is_null to look for empty values."))
-        return self.coerce(field, raw)
+        return value
 
     def condition(self, column: Any, operator: str, value: Any) -> ColumnElement[bool]:
         """SQL for ``column <operator> value``; ``value`` has passed ``filter_value``."""

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Boolean, ColumnElement, String, Text, and_, or_
+from sqlalchemy import Boolean, ColumnElement, String, Text, and_, func, not_, or_
 from sqlalchemy.types import TypeEngine
 
 from huitong.engine.errors import FieldError
@@ -29,7 +29,7 @@ class BooleanType(FieldType):
         return Boolean()
 
     def coerce(self, field: FieldDef, raw: Any) -> Any:
-        if isinstance(raw, bool):
+        if raw is None or isinstance(raw, bool):
             return raw
         if isinstance(raw, int) and raw in (0, 1):
             return bool(raw)
@@ -114,7 +114,7 @@ class PicklistType(ChoiceType):
         return String(64)
 
     def coerce(self, field: FieldDef, raw: Any) -> Any:
-        if raw == "":
+        if raw is None or raw == "":
             return None
         if not isinstance(raw, str):
             raise ValueProblem("invalid_type", _("Choose one of the field's values."))
@@ -131,7 +131,7 @@ class PicklistType(ChoiceType):
 
 @register
 class MultiPicklistType(ChoiceType):
-    """Several values of a list, stored as ``;a;b;`` so that one LIKE finds a value on both databases."""
+    """Several values of a list, stored as ``;a;b;`` so that one substring test finds a value on both databases."""
 
     name = "multi_picklist"
     operators = frozenset({"contains", "in", "not_in", "is_null"})
@@ -169,13 +169,21 @@ class MultiPicklistType(ChoiceType):
         if operator == "is_null":
             return super().condition(column, operator, value)
         values = value if isinstance(value, list) else [value]
-        has_any = or_(*(column.like(f"%{SEPARATOR}{item}{SEPARATOR}%") for item in values))
         if operator == "not_in":
-            return or_(column.is_(None), and_(*(column.not_like(f"%{SEPARATOR}{v}{SEPARATOR}%") for v in values)))
-        return has_any
+            return or_(column.is_(None), and_(*(not_(_holds(column, v)) for v in values)))
+        return or_(*(_holds(column, v) for v in values))
 
     def value_schema(self, field: FieldDef) -> dict[str, Any]:
         return {
             "type": "array",
             "items": {"type": "string", "enum": [entry["value"] for entry in picklist_values(field)]},
         }
+
+
+def _holds(column: Any, value: str) -> ColumnElement[bool]:
+    """Whether a stored ``;a;b;`` holds ``value``, compared exactly on both databases.
+
+    Not LIKE: it reads ``_`` in a value such as ``a_b`` as a wildcard, and ignores case on SQLite.
+    """
+    token = f"{SEPARATOR}{value}{SEPARATOR}"
+    return func.replace(column, token, "") != column

@@ -10,7 +10,7 @@ from sqlalchemy.types import TypeEngine
 
 from huitong.engine.errors import FieldError
 from huitong.engine.i18n import _
-from huitong.engine.meta.types.base import ORDERING, FieldType, ValueProblem, register
+from huitong.engine.meta.types.base import ORDERING, FieldType, FilterEnv, ValueProblem, register
 
 if TYPE_CHECKING:
     from huitong.engine.meta.model import FieldDef
@@ -53,6 +53,17 @@ class NumberType(FieldType):
     def option_schema(self) -> dict[str, Any]:
         return {"min": {"type": ["number", "string"]}, "max": {"type": ["number", "string"]}}
 
+    def number(self, field: FieldDef, raw: Any) -> Any:
+        """The number ``raw`` stands for, exactly as given (None when empty); ``coerce`` adds the field's rules."""
+        raise NotImplementedError
+
+    def coerce_for_filter(self, field: FieldDef, raw: Any, env: FilterEnv) -> Any:
+        # A filter compares: its value is neither rounded to the field's scale nor held to its min and max.
+        value = self.number(field, raw)
+        if value is None:
+            raise ValueProblem("invalid_value", _("Use is_null to look for empty values."))
+        return value
+
 
 @register
 class IntegerType(NumberType):
@@ -62,6 +73,14 @@ class IntegerType(NumberType):
         return BigInteger()
 
     def coerce(self, field: FieldDef, raw: Any) -> Any:
+        value = self.number(field, raw)
+        if value is not None:
+            self.check_bounds(field, value)
+        return value
+
+    def number(self, field: FieldDef, raw: Any) -> Any:
+        if raw is None:
+            return None
         if isinstance(raw, bool):
             raise ValueProblem("invalid_type", _("Enter a whole number."))
         if isinstance(raw, str):
@@ -77,7 +96,6 @@ class IntegerType(NumberType):
         value = int(number)
         if abs(value) >= INTEGER_LIMIT:
             raise ValueProblem("too_large", _("The number is too large."))
-        self.check_bounds(field, value)
         return value
 
     def value_schema(self, field: FieldDef) -> dict[str, Any]:
@@ -103,6 +121,16 @@ class DecimalLike(NumberType):
         return {**super().option_schema(), "scale": {"type": "integer", "minimum": 0, "maximum": 8}}
 
     def coerce(self, field: FieldDef, raw: Any) -> Any:
+        number = self.number(field, raw)
+        if number is None:
+            return None
+        value = number.quantize(Decimal(1).scaleb(-self.scale(field)), rounding=ROUND_HALF_UP)
+        self.check_bounds(field, value)
+        return value
+
+    def number(self, field: FieldDef, raw: Any) -> Any:
+        if raw is None:
+            return None
         if isinstance(raw, bool) or not isinstance(raw, (str, int, float, Decimal)):
             raise ValueProblem("invalid_type", _("Enter a number such as 1999.50."))
         text = str(raw).strip().replace(",", "")
@@ -116,9 +144,7 @@ class DecimalLike(NumberType):
             raise ValueProblem("invalid_type", _("Enter a number such as 1999.50."))
         if number.adjusted() >= DECIMAL_DIGITS - self.scale(field):
             raise ValueProblem("too_large", _("The number is too large."))
-        value = number.quantize(Decimal(1).scaleb(-self.scale(field)), rounding=ROUND_HALF_UP)
-        self.check_bounds(field, value)
-        return value
+        return number
 
     def from_db(self, field: FieldDef, stored: Any) -> Any:
         if stored is None:

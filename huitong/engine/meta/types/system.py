@@ -10,7 +10,7 @@ from sqlalchemy.types import TypeEngine
 
 from huitong.engine.errors import FieldError
 from huitong.engine.i18n import _
-from huitong.engine.meta.types.base import ORDERING, TEXTUAL, FieldType, register
+from huitong.engine.meta.types.base import ORDERING, TEXTUAL, FieldType, ValueProblem, register
 from huitong.engine.meta.types.reference import coerce_id
 
 if TYPE_CHECKING:
@@ -67,7 +67,11 @@ class AutoNumberType(FieldType):
         return {"pattern": {"type": "string", "maxLength": 40}}
 
     def coerce(self, field: FieldDef, raw: Any) -> Any:
-        return None if raw is None else str(raw)
+        if raw is None:
+            return None
+        if isinstance(raw, bool) or not isinstance(raw, (str, int)):
+            raise ValueProblem("invalid_type", _("Enter text."))
+        return str(raw).strip() or None
 
     def value_schema(self, field: FieldDef) -> dict[str, Any]:
         return {"type": "string"}

@@ -35,7 +35,7 @@ class TemporalType(FieldType):
         if isinstance(raw, str) and relative_dates.is_relative(raw):
             start, end = relative_dates.resolve(raw, env.today)
             return self.day_span(start, end, env)
-        if raw is None:
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
             raise ValueProblem("invalid_value", _("Use is_null to look for empty values."))
         return self.literal_span(field, raw, env)
 
@@ -73,6 +73,8 @@ class DateType(TemporalType):
         return Date()
 
     def coerce(self, field: FieldDef, raw: Any) -> Any:
+        if raw is None:
+            return None
         if isinstance(raw, datetime):
             return raw.date()
         if isinstance(raw, date):
@@ -120,7 +122,7 @@ class DateTimeType(TemporalType):
                 raise ValueProblem(
                     "invalid_datetime", _("Enter a date and time such as 2026-03-01T09:30:00+08:00.")
                 ) from None
-        elif raw == "":
+        elif raw is None or raw == "":
             return None
         else:
             raise ValueProblem("invalid_datetime", _("Enter a date and time such as 2026-03-01T09:30:00+08:00."))

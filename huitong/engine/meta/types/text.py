@@ -47,6 +47,8 @@ class TextLike(FieldType):
         return {"max_length": {"type": "integer", "minimum": 1, "maximum": self.largest_max_length}}
 
     def coerce(self, field: FieldDef, raw: Any) -> Any:
+        if raw is None:
+            return None
         if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
             raise ValueProblem("invalid_type", _("Enter text."))
         text = str(raw).strip()
@@ -62,7 +64,7 @@ class TextLike(FieldType):
         return text
 
     def coerce_for_filter(self, field: FieldDef, raw: Any, env: FilterEnv) -> Any:
-        if raw is None:
+        if raw is None or raw == "":
             raise ValueProblem("invalid_value", _("Use is_null to look for empty values."))
         if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
             raise ValueProblem("invalid_type", _("Enter text."))
