@@ -5,40 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from huitong import __version__
+from huitong.engine.api.openapi_parts import ID_SCHEMA
+from huitong.engine.api.openapi_parts import body as _body
+from huitong.engine.api.openapi_parts import errors as _errors
+from huitong.engine.api.openapi_parts import ok as _ok
+from huitong.engine.api.openapi_security import security_paths
 from huitong.engine.meta.model import FieldDef, ObjectDef
 from huitong.engine.meta.schema import Schema
 from huitong.engine.meta.types.base import nullable
-
-JSON = "application/json"
-PROBLEM = "application/problem+json"
-ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": 2**53 - 1}
-
-
-def _problem(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
-
-
-def _ok(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
-    return {"description": description, "content": {JSON: {"schema": schema}}}
-
-
-def _body(schema: dict[str, Any]) -> dict[str, Any]:
-    return {"required": True, "content": {JSON: {"schema": schema}}}
-
-
-ERRORS = {
-    "400": _problem("Bad request"),
-    "401": _problem("Not signed in"),
-    "403": _problem("Not allowed"),
-    "404": _problem("Not found"),
-    "409": _problem("Conflict"),
-    "413": _problem("Too large"),
-    "422": _problem("Validation failed"),
-}
-
-
-def _errors(*codes: str) -> dict[str, Any]:
-    return {code: ERRORS[code] for code in codes}
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -261,7 +235,7 @@ def _meta_paths() -> dict[str, Any]:
 
 
 def build_openapi(schema: Schema) -> dict[str, Any]:
-    paths = _meta_paths()
+    paths = {**_meta_paths(), **security_paths()}
     schemas = dict(COMMON_SCHEMAS)
     for definition in schema.objects.values():
         paths.update(_object_paths(definition))
