@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from typing import Any
 
@@ -11,6 +12,7 @@ import click
 from huitong.app import build_platform
 from huitong.config import Settings
 from huitong.engine.errors import HuitongError
+from huitong.engine.i18n import _, current_locale, negotiate
 from huitong.engine.security import users
 
 
@@ -18,26 +20,36 @@ def _platform() -> Any:
     return build_platform(Settings.load())
 
 
+def _environment_locale() -> str:
+    """The language of the terminal (HUITONG_LOCALE, LC_ALL, LC_MESSAGES or LANG; zh_* reads Chinese)."""
+    for name in ("HUITONG_LOCALE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        if os.environ.get(name):
+            return negotiate(os.environ[name].split(".")[0].replace("_", "-"))
+    return "en"
+
+
+# Help texts are read when the commands are declared below, so the language is chosen first.
+current_locale.set(_environment_locale())
+
+
 def main() -> None:
     try:
         cli(standalone_mode=True)
     except HuitongError as error:
-        click.echo(f"error: {error}", err=True)
+        click.echo(_("error: %(problem)s") % {"problem": error}, err=True)
         sys.exit(1)
 
 
-@click.group()
+@click.group(help=_("Huitong CRM (汇通)."))
 def cli() -> None:
-    """Huitong CRM (汇通)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
-@cli.command()
-@click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
-@click.option("--port", default=None, type=int, help="Port (default 8000).")
-@click.option("--workers", default=1, type=int, help="Server processes.")
+@cli.command(help=_("Serve the web application and the API."))
+@click.option("--host", default=None, help=_("Address to listen on (default 127.0.0.1)."))
+@click.option("--port", default=None, type=int, help=_("Port (default 8000)."))
+@click.option("--workers", default=1, type=int, help=_("Server processes."))
 def serve(host: str | None, port: int | None, workers: int) -> None:
-    """Serve the web application and the API."""
     import uvicorn
 
     settings = Settings.load()
@@ -52,70 +64,67 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     )
 
 
-@cli.command()
+@cli.command(help=_("Create or upgrade the database: system tables, then the standard objects."))
 def migrate() -> None:
-    """Create or upgrade the database: system tables, then the standard objects."""
     platform = _platform()
     platform.migrate()
-    click.echo("database is up to date")
+    click.echo(_("The database is up to date."))
 
 
-@cli.group()
+@cli.group(help=_("Manage users."))
 def user() -> None:
-    """Manage users."""
+    pass
 
 
-@user.command("add")
+@user.command("add", help=_("Add a user."))
 @click.argument("name")
 @click.option("--password", required=True)
-@click.option("--admin", is_flag=True, help="Make the user an administrator.")
+@click.option("--admin", is_flag=True, help=_("Make the user an administrator."))
 @click.option("--display-name", default=None)
 def user_add(name: str, password: str, admin: bool, display_name: str | None) -> None:
     platform = _platform()
     with platform.db.write() as connection:
         user_id = users.create_user(connection, name, password, display_name=display_name, is_admin=admin)
-    click.echo(f"user {name} created (id {user_id})")
+    click.echo(_("User %(name)s created (id %(id)s).") % {"name": name, "id": user_id})
 
 
-@cli.group()
+@cli.group(help=_("Manage API tokens."))
 def token() -> None:
-    """Manage API tokens."""
+    pass
 
 
-@token.command("create")
+@token.command("create", help=_("Create an API token that acts as USERNAME; it is shown once."))
 @click.argument("username")
-@click.option("--name", "label", default="cli", help="What the token is for.")
-@click.option("--days", default=None, type=int, help="Expire after this many days.")
+@click.option("--name", "label", default="cli", help=_("What the token is for."))
+@click.option("--days", default=None, type=int, help=_("Expire after this many days."))
 def token_create(username: str, label: str, days: int | None) -> None:
-    """Create an API token that acts as USERNAME; it is shown once."""
     platform = _platform()
     with platform.db.write() as connection:
         user_id = users.user_id_by_name(connection, username)
         click.echo(users.create_token(connection, user_id, label, days or platform.settings.token_days))
 
 
-@token.command("list")
+@token.command("list", help=_("List API tokens."))
 def token_list() -> None:
     platform = _platform()
     with platform.db.read() as connection:
         for row in users.list_tokens(connection):
-            state = "revoked" if row["revoked"] else "active"
+            state = _("revoked") if row["revoked"] else _("active")
             click.echo(f"{row['id']}\t{row['user']}\t{row['name']}\t{state}\t{row['created_at']}")
 
 
-@token.command("revoke")
+@token.command("revoke", help=_("Revoke an API token."))
 @click.argument("token_id", type=int)
 def token_revoke(token_id: int) -> None:
     platform = _platform()
     with platform.db.write() as connection:
         users.revoke_token(connection, token_id)
-    click.echo(f"token {token_id} revoked")
+    click.echo(_("Token %(id)s revoked.") % {"id": token_id})
 
 
-@cli.command()
-@click.option("--accounts", default=600, type=int, help="How many accounts to create.")
+@cli.command(help=_("Load the demo company (once; does nothing if it is loaded)."))
+@click.option("--accounts", default=600, type=int, help=_("How many accounts to create."))
 def demo(accounts: int) -> None:
-    """Load demo data (once; does nothing if the demo administrator exists)."""
     from huitong.demo import load_demo
 
     platform = _platform()
@@ -123,19 +132,17 @@ def demo(accounts: int) -> None:
     click.echo(load_demo(platform, accounts))
 
 
-@cli.command()
-@click.option("--days", default=None, type=click.IntRange(min=0), help="Purge what was deleted more than DAYS ago.")
+@cli.command(help=_("Empty the recycle bin of records deleted longer ago than the retention period."))
+@click.option("--days", default=None, type=click.IntRange(min=0), help=_("Purge what was deleted more than DAYS ago."))
 def purge(days: int | None) -> None:
-    """Empty the recycle bin of records deleted longer ago than the retention period."""
     from huitong.engine.jobs.queue import run_purge
 
-    click.echo(f"purged {run_purge(_platform(), days)} records")
+    click.echo(_("%(count)s records purged from the recycle bin.") % {"count": run_purge(_platform(), days)})
 
 
-@cli.command()
-@click.option("--workers", default=2, type=int, help="Worker threads.")
+@cli.command(help=_("Run background jobs and the scheduler."))
+@click.option("--workers", default=2, type=int, help=_("Worker threads."))
 def worker(workers: int) -> None:
-    """Run background jobs and the scheduler."""
     from huitong.engine.jobs.queue import Tasks, make_huey
 
     settings = Settings.load()

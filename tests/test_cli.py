@@ -44,6 +44,7 @@ class Cli:
             HUITONG_DATABASE_URL=self.database_url,
             HUITONG_JOBS_PATH=self.jobs_path,
             HUITONG_CONFIG=str(directory / "absent.toml"),
+            HUITONG_LOCALE="en",  # the terminal's language would otherwise choose the messages
         )
 
     def __call__(self, *args: str) -> Run:
@@ -86,7 +87,7 @@ def cli(tmp_path: Path) -> Cli:
 def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database ``huitong migrate`` has set up, once per module; tests that do not test migrate copy it."""
     template = Cli(tmp_path_factory.mktemp("cli_template"))
-    assert template.ok("migrate") == "database is up to date\n"
+    assert template.ok("migrate") == "The database is up to date.\n"
     return template.directory / "huitong.db"
 
 
@@ -107,8 +108,8 @@ def count(platform: Platform, object_name: str) -> int:
 
 def test_migrate_user_and_token_commands_give_a_token_the_api_accepts_until_revoked(cli: Cli) -> None:
     # given
-    assert cli.ok("migrate") == "database is up to date\n"
-    assert cli.ok("user", "add", "wangfang", "--password", PASSWORD, "--admin") == "user wangfang created (id 1)\n"
+    assert cli.ok("migrate") == "The database is up to date.\n"
+    assert cli.ok("user", "add", "wangfang", "--password", PASSWORD, "--admin") == "User wangfang created (id 1).\n"
     # when
     token = cli.ok("token", "create", "wangfang").strip()
     second = cli.ok("token", "create", "wangfang", "--name", "integration").strip()
@@ -126,7 +127,7 @@ def test_migrate_user_and_token_commands_give_a_token_the_api_accepts_until_revo
             ["2", "wangfang", "integration", "active"],
         ]
         # when
-        assert cli.ok("token", "revoke", "1") == "token 1 revoked\n"
+        assert cli.ok("token", "revoke", "1") == "Token 1 revoked.\n"
         # then
         refused = client.get("/api/v1/records/account", headers=bearer(token))
         assert refused.status_code == 401
@@ -146,7 +147,7 @@ def test_user_add_refuses_a_weak_password_with_a_message(migrated: Cli) -> None:
     with_name = cli.fails("user", "add", "lisi", "--password", "lisi-2026-spring")
     assert short == "error: Some values are not valid.; password: A password needs at least 8 characters.\n"
     assert with_name == "error: Some values are not valid.; password: A password must not contain the username.\n"
-    assert cli.ok("user", "add", "lisi", "--password", PASSWORD) == "user lisi created (id 1)\n"
+    assert cli.ok("user", "add", "lisi", "--password", PASSWORD) == "User lisi created (id 1).\n"
     taken = cli.fails("user", "add", "lisi", "--password", PASSWORD)
     assert taken == "error: This username is taken.; username: This username is taken.\n"
 
@@ -186,9 +187,9 @@ def test_purge_command_empties_the_recycle_bin(migrated: Cli) -> None:
         refused = cli("purge", "--days", "-1")
         assert refused.returncode == 2
         assert refused.stderr.endswith("Error: Invalid value for '--days': -1 is not in the range x>=0.\n")
-        assert cli.ok("purge") == "purged 0 records\n"
+        assert cli.ok("purge") == "0 records purged from the recycle bin.\n"
         assert client.get("/api/v1/recycle-bin", headers=headers).json()["entries"][0]["id"] == gone
-        assert cli.ok("purge", "--days", "0") == "purged 1 records\n"
+        assert cli.ok("purge", "--days", "0") == "1 records purged from the recycle bin.\n"
         assert client.get("/api/v1/recycle-bin", headers=headers).json()["entries"] == []
         restore = client.post(f"/api/v1/recycle-bin/account/{gone}/restore", headers=headers)
         assert restore.status_code == 404
@@ -230,3 +231,9 @@ def test_worker_command_runs_jobs_enqueued_by_another_process(migrated: Cli) -> 
     assert worker.returncode == 0, stderr
     assert "Traceback" not in stderr
     assert "purge_recycle_bin" in stderr
+
+
+def test_the_command_speaks_the_terminal_language(cli: Cli) -> None:
+    cli.env["HUITONG_LOCALE"] = "zh_CN.UTF-8"
+    assert cli.ok("migrate") == "数据库已是最新。\n"
+    assert "管理用户。" in cli.ok("--help")
