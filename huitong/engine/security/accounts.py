@@ -100,7 +100,8 @@ def create(connection: Connection, body: Any, actor_id: int, now: datetime) -> d
     user_id = create_user(
         connection, username, password if isinstance(password, str) else "", display_name=body.get("display_name")
     )
-    connection.execute(update(users).where(users.c.id == user_id).values(**values))
+    if values:
+        connection.execute(update(users).where(users.c.id == user_id).values(**values))
     _set_permission_sets(connection, user_id, body.get("permission_sets", []))
     audit.record(
         connection, actor_id, "user.create", username, {k: v for k, v in body.items() if k != "password"}, now=now
