@@ -98,7 +98,11 @@ class BulkWriter:
         self, context: WriteContext, definition: ObjectDef, items: list[Item], operation: str, key: str | None
     ) -> None:
         access = self.service.access
-        access.check_object(context.actor, definition, "create" if operation == "create" else "edit")
+        if operation == "upsert":  # which of create and edit it needs is known once keys are matched
+            if not access.may(context.actor, definition, "edit"):
+                access.check_object(context.actor, definition, "create")
+        else:
+            access.check_object(context.actor, definition, "create" if operation == "create" else "edit")
         for item in items:
             if not isinstance(item.data, dict):
                 item.errors.append(FieldError(None, "invalid_record", _("Each record is a JSON object.")))
@@ -107,6 +111,11 @@ class BulkWriter:
             self.read_identity(item, operation)
         if operation == "upsert":
             self.match_keys(context, definition, items, str(key))
+            matched = [item for item in items if not item.errors]
+            if any(item.record_id is None for item in matched):
+                access.check_object(context.actor, definition, "create")
+            if any(item.record_id is not None for item in matched):
+                access.check_object(context.actor, definition, "edit")
         self.load_existing(context, definition, [i for i in items if i.record_id is not None and not i.errors])
         for item in items:
             if item.errors:
