@@ -197,16 +197,24 @@ class BulkWriter:
         access = self.service.access
         visible = access.read_filter(context.actor, definition, table)
         editable = access.write_filter(context.actor, definition, table, "edit")
+        read_only: set[int] = set()  # visible, but the actor may not edit them
         for start in range(0, len(ids), 500):
             query = select(table).where(table.c.id.in_(ids[start : start + 500]), table.c.deleted_at.is_(None))
-            for allowed in (visible, editable):
-                query = query if allowed is None else query.where(allowed)
-            rows.update(
-                {row["id"]: dict(row) for row in context.connection.execute(query.with_for_update()).mappings()}
-            )
+            query = query if visible is None else query.where(visible)
+            found = {row["id"]: dict(row) for row in context.connection.execute(query.with_for_update()).mappings()}
+            if editable is not None and found:
+                allowed = select(table.c.id).where(table.c.id.in_(list(found)), editable)
+                kept = set(context.connection.execute(allowed).scalars())
+                read_only |= set(found) - kept
+            rows.update(found)
         for item in items:
             item.before = rows.get(item.record_id or 0)
-            if item.before is None:
+            if item.record_id in read_only:
+                item.before = None
+                item.errors.append(
+                    FieldError("id", "forbidden", _("You may see this record but not change or delete it."))
+                )
+            elif item.before is None:
                 item.errors.append(
                     FieldError("id", "not_found", _("This record does not exist or you may not see it."))
                 )
