@@ -199,7 +199,8 @@ def record_history(
 
     def work(connection: Any, actor: Actor, schema: Any, definition: Any) -> Any:
         platform.records.visible_row(connection, schema, actor, definition, record_id)
-        return {"history": history.history_of(connection, object_name, record_id)}
+        hidden = set(platform.cache.current(connection).object(object_name).fields) - set(definition.fields)
+        return {"history": history.history_of(connection, object_name, record_id, hidden=hidden)}
 
     return json_response(read_with(platform, actor, object_name, work))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
@@ -41,13 +41,18 @@ def record_changes(
     )
 
 
-def history_of(connection: Connection, object_name: str, record_id: int, limit: int = 200) -> list[dict[str, Any]]:
+def history_of(
+    connection: Connection, object_name: str, record_id: int, limit: int = 200, hidden: Collection[str] = ()
+) -> list[dict[str, Any]]:
+    """The newest changes first; changes of the ``hidden`` fields (those the reader may not see) left out."""
     query = (
         select(field_history)
         .where(field_history.c.object_name == object_name, field_history.c.record_id == record_id)
         .order_by(field_history.c.changed_at.desc(), field_history.c.id.desc())
         .limit(limit)
     )
+    if hidden:
+        query = query.where(field_history.c.field_name.not_in(sorted(hidden)))
     return [
         {
             "field": row.field_name,
