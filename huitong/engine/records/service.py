@@ -168,14 +168,13 @@ class RecordService:
             self.access.check_object(context.actor, definition, "delete")
             table = context.schema.table(object_name)
             query = select(table).where(table.c.id == record_id, table.c.deleted_at.is_not(None))
-            for allowed in (
-                self.access.read_filter(context.actor, definition, table),
-                self.access.write_filter(context.actor, definition, table, "delete"),
-            ):
-                query = query if allowed is None else query.where(allowed)
-            row = context.connection.execute(query).mappings().first()
+            visible = self.access.read_filter(context.actor, definition, table)
+            row = context.connection.execute(query if visible is None else query.where(visible)).mappings().first()
             if row is None:
                 raise not_found(_("This record is not in the recycle bin."))
+            allowed = self.access.write_filter(context.actor, definition, table, "delete")
+            if allowed is not None and not context.connection.execute(query.where(allowed)).first():
+                raise forbidden(_("You may see this record but not change or delete it."))
             context.connection.execute(
                 update(table)
                 .where(table.c.id == record_id)
