@@ -9,8 +9,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, false, func, or_
@@ -195,12 +196,13 @@ class Listing:
             values[path.text] = path.field.field_type.from_db(path.field, stored)
         return values
 
+    @cached_property
+    def readers(self) -> list[tuple[str, Callable[[Any], Any] | None]]:
+        """Converters looked up once per listing: ``record`` runs for every cell of every page."""
+        return [(path.text, path.field.field_type.json_reader(path.field)) for path in self.fields]
+
     def record(self, row: Mapping[str, Any]) -> dict[str, Any]:
-        record = {}
-        for path in self.fields:
-            kind = path.field.field_type
-            record[path.text] = kind.to_json(path.field, kind.from_db(path.field, row[path.text]))
-        return record
+        return {name: row[name] if read is None else read(row[name]) for name, read in self.readers}
 
     def total(self, connection: Connection) -> int:
         query = self.count_builder.select(func.count(), node=self.node)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
@@ -88,6 +88,13 @@ class FieldType:
 
     def from_db(self, field: FieldDef, stored: Any) -> Any:
         return stored
+
+    def json_reader(self, field: FieldDef) -> Callable[[Any], Any] | None:
+        """Column value → API JSON for many rows at once; None when the column value already is the JSON."""
+        kind = type(self)
+        if kind.from_db is FieldType.from_db and kind.to_json is FieldType.to_json:
+            return None
+        return lambda stored: self.to_json(field, self.from_db(field, stored))
 
     def value_schema(self, field: FieldDef) -> dict[str, Any]:
         raise NotImplementedError
