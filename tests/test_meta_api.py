@@ -241,3 +241,33 @@ def test_metadata_changes_are_on_the_audit_trail(equipment: Api, admin_id: int) 
     assert actions[0] == ("field.delete", "x_equipment.x_installed", admin_id)
     assert ("object.create", "x_equipment", admin_id) in actions
     assert ("field.create", "x_equipment.x_serial", admin_id) in actions
+
+
+def test_a_field_a_sharing_rule_uses_cannot_be_deleted(equipment: Api) -> None:
+    role = equipment.post("/api/v1/security/roles", {"name": "Engineers", "parent": None}).json()["id"]
+    rule = equipment.post(
+        "/api/v1/security/sharing-rules",
+        {"object": "x_equipment", "name": "在用设备", "criteria": {"field": "x_status", "op": "eq", "value": "active"},
+         "share_with": {"role": role}, "access": "read"},
+    )  # fmt: skip
+    assert rule.status_code == 201, rule.text
+    response = equipment.delete("/api/v1/meta/objects/x_equipment/fields/x_status")
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["message"] == (
+        "The sharing rule 在用设备 uses this field; change or delete the rule first."
+    )
+
+
+def test_deleting_an_object_forgets_its_permissions(equipment: Api) -> None:
+    profile = equipment.post(
+        "/api/v1/security/profiles",
+        {
+            "name": "Field service",
+            "objects": {"x_equipment": {"read": True}},
+            "fields": {"x_equipment.x_price": "hidden"},
+        },
+    ).json()["id"]
+    equipment.delete("/api/v1/meta/objects/x_equipment")
+    equipment.post("/api/v1/meta/objects", {"name": "x_equipment", "label": "Equipment"})
+    again = equipment.get(f"/api/v1/security/profiles/{profile}").json()
+    assert (again["objects"], again["fields"]) == ({}, {})

@@ -16,6 +16,7 @@ from huitong.engine.meta.registry import MetadataCache
 from huitong.engine.meta.types.base import FilterEnv
 from huitong.engine.records.context import Hooks
 from huitong.engine.records.service import Clock, RecordService, utc_now
+from huitong.engine.security import sharing  # noqa: F401 - registers its check before a field is deleted
 from huitong.engine.security.access import AccessPolicy
 from huitong.engine.security.policy import SecurityPolicy
 

@@ -25,6 +25,13 @@ from huitong.engine.meta.planner import (
     UpdateObject,
 )
 from huitong.engine.meta.schema import build_table, column_for, field_row, index_name, index_specs, unique_index_name
+from huitong.engine.security.tables import (
+    field_permissions,
+    object_permissions,
+    record_shares,
+    sharing_defaults,
+    sharing_rules,
+)
 from huitong.engine.system_tables import field_history, meta_fields, meta_objects, meta_state, recycle_bin, sequences
 
 
@@ -98,6 +105,9 @@ class _Executor:
         for table in (recycle_bin, field_history):
             self.connection.execute(delete(table).where(table.c.object_name == name))
         self.connection.execute(delete(sequences).where(sequences.c.object_name == name))
+        # Permissions and sharing of a deleted object would otherwise come back with a new one of the same name.
+        for table in (object_permissions, field_permissions, sharing_defaults, sharing_rules, record_shares):
+            self.connection.execute(delete(table).where(table.c.object_name == name))
         object_id = self.object_id(name)
         self.connection.execute(delete(meta_fields).where(meta_fields.c.object_id == object_id))
         self.connection.execute(delete(meta_objects).where(meta_objects.c.id == object_id))
@@ -137,6 +147,11 @@ class _Executor:
             delete(field_history)
             .where(field_history.c.object_name == action.object_name)
             .where(field_history.c.field_name == definition.name)
+        )
+        self.connection.execute(
+            delete(field_permissions)
+            .where(field_permissions.c.object_name == action.object_name)
+            .where(field_permissions.c.field_name == definition.name)
         )
         self.connection.execute(
             delete(meta_fields)

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, delete, insert, select
 
 from huitong.engine.errors import FieldError, forbidden, not_found, validation_failed
 from huitong.engine.i18n import _
+from huitong.engine.meta import service as meta_service
 from huitong.engine.meta.schema import Schema
 from huitong.engine.meta.types.base import FilterEnv
 from huitong.engine.query.criteria import read_criteria
@@ -173,3 +174,29 @@ def purge_shares(connection: Connection, object_name: str, record_ids: list[int]
             record_shares.c.object_name == object_name, record_shares.c.record_id.in_(record_ids)
         )
     )
+
+
+def _fields_in(criteria: Any) -> set[str]:
+    if isinstance(criteria, dict):
+        found = {criteria["field"]} if isinstance(criteria.get("field"), str) else set()
+        return found.union(*(_fields_in(value) for value in criteria.values()))
+    if isinstance(criteria, list):
+        return set().union(*(_fields_in(item) for item in criteria))
+    return set()
+
+
+def rules_using(connection: Connection, schema: Schema, object_name: str, field_name: str) -> list[str]:
+    """Sharing rules whose criteria use a field: deleting the field would change who sees what."""
+    rows = connection.execute(
+        select(sharing_rules.c.id, sharing_rules.c.name, sharing_rules.c.criteria).where(
+            sharing_rules.c.object_name == object_name
+        )
+    )
+    return [
+        _("The sharing rule %(rule)s uses this field; change or delete the rule first.") % {"rule": row.name or row.id}
+        for row in rows
+        if field_name in _fields_in(row.criteria)
+    ]
+
+
+meta_service.dependency_checks.append(rules_using)
