@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from huitong.engine.api.support import current_actor, json_body, json_response, platform_of
+from huitong.engine.api.support import PathId, current_actor, json_body, json_response, platform_of
 from huitong.engine.errors import FieldError, bad_request, forbidden, validation_failed
 from huitong.engine.i18n import _
 from huitong.engine.platform import Platform
@@ -114,7 +114,7 @@ def new_token(request: Request, body: Any = Depends(json_body), actor: Actor = D
 
 
 @router.delete("/auth/tokens/{token_id}")
-def remove_token(token_id: int, request: Request, actor: Actor = Depends(current_actor)) -> Response:
+def remove_token(token_id: PathId, request: Request, actor: Actor = Depends(current_actor)) -> Response:
     with platform_of(request).db.write() as connection:
         if token_owner(connection, token_id) != actor.user_id and not actor.is_admin:
             raise forbidden()

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from huitong.engine.api.support import current_actor, json_body, json_response, platform_of, require_admin
+from huitong.engine.api.support import PathId, current_actor, json_body, json_response, platform_of, require_admin
 from huitong.engine.errors import bad_request
 from huitong.engine.i18n import _
 from huitong.engine.platform import Platform
@@ -56,12 +56,12 @@ def _tree_routes(kind: str, path: str) -> None:
         return await _write(request, actor, lambda c, _s, a, n: organization.create_node(c, kind, body, a, n), 201)
 
     @router.patch(f"/{path}/{{node_id}}", name=f"update_{kind}")
-    async def update(node_id: int, request: Request, body: Any = Depends(json_body),
+    async def update(node_id: PathId, request: Request, body: Any = Depends(json_body),
                      actor: Actor = Depends(current_actor)) -> Response:  # fmt: skip
         return await _write(request, actor, lambda c, _s, a, n: organization.update_node(c, kind, node_id, body, a, n))
 
     @router.delete(f"/{path}/{{node_id}}", name=f"delete_{kind}")
-    async def remove(node_id: int, request: Request, actor: Actor = Depends(current_actor)) -> Response:
+    async def remove(node_id: PathId, request: Request, actor: Actor = Depends(current_actor)) -> Response:
         return await _write(request, actor, lambda c, _s, a, n: organization.delete_node(c, kind, node_id, a, n))
 
 
@@ -83,7 +83,7 @@ async def create_group(
 
 
 @router.put("/groups/{group_id}/members")
-async def set_group_members(group_id: int, request: Request, body: Any = Depends(json_body),
+async def set_group_members(group_id: PathId, request: Request, body: Any = Depends(json_body),
                             actor: Actor = Depends(current_actor)) -> Response:  # fmt: skip
     return await _write(request, actor, lambda c, _s, a, n: organization.set_members(c, group_id, body, a, n))
 
@@ -95,7 +95,7 @@ def list_users(request: Request, actor: Actor = Depends(current_actor)) -> Respo
 
 
 @router.get("/users/{user_id}")
-def get_user(user_id: int, request: Request, actor: Actor = Depends(current_actor)) -> Response:
+def get_user(user_id: PathId, request: Request, actor: Actor = Depends(current_actor)) -> Response:
     if user_id != actor.user_id:
         require_admin(actor)
     with platform_of(request).db.read() as connection:
@@ -110,7 +110,7 @@ async def create_user(
 
 
 @router.patch("/users/{user_id}")
-async def change_user(user_id: int, request: Request, body: Any = Depends(json_body),
+async def change_user(user_id: PathId, request: Request, body: Any = Depends(json_body),
                       actor: Actor = Depends(current_actor)) -> Response:  # fmt: skip
     return await _write(request, actor, lambda c, _s, a, n: accounts.change(c, user_id, body, a, n))
 
@@ -122,7 +122,7 @@ def _holder_routes(kind: str, path: str) -> None:
         return json_response({path: look(platform_of(request), actor, lambda c: permissions.list_holders(c, kind))})
 
     @router.get(f"/{path}/{{holder_id}}", name=f"get_{kind}")
-    def get_holder(holder_id: int, request: Request, actor: Actor = Depends(current_actor)) -> Response:
+    def get_holder(holder_id: PathId, request: Request, actor: Actor = Depends(current_actor)) -> Response:
         return json_response(look(platform_of(request), actor, lambda c: permissions.holder_json(c, kind, holder_id)))
 
     @router.post(f"/{path}", name=f"create_{kind}")
@@ -132,14 +132,14 @@ def _holder_routes(kind: str, path: str) -> None:
         return await _write(request, actor, lambda c, s, a, n: permissions.create_holder(c, s, kind, body, a, n), 201)
 
     @router.patch(f"/{path}/{{holder_id}}", name=f"update_{kind}")
-    async def update(holder_id: int, request: Request, body: Any = Depends(json_body),
+    async def update(holder_id: PathId, request: Request, body: Any = Depends(json_body),
                      actor: Actor = Depends(current_actor)) -> Response:  # fmt: skip
         return await _write(
             request, actor, lambda c, s, a, n: permissions.update_holder(c, s, kind, holder_id, body, a, n)
         )
 
     @router.delete(f"/{path}/{{holder_id}}", name=f"delete_{kind}")
-    async def remove(holder_id: int, request: Request, actor: Actor = Depends(current_actor)) -> Response:
+    async def remove(holder_id: PathId, request: Request, actor: Actor = Depends(current_actor)) -> Response:
         return await _write(request, actor, lambda c, _s, a, n: permissions.delete_holder(c, kind, holder_id, a, n))
 
 
@@ -170,7 +170,7 @@ async def create_sharing_rule(request: Request, body: Any = Depends(json_body),
 
 
 @router.delete("/sharing-rules/{rule_id}")
-async def delete_sharing_rule(rule_id: int, request: Request, actor: Actor = Depends(current_actor)) -> Response:
+async def delete_sharing_rule(rule_id: PathId, request: Request, actor: Actor = Depends(current_actor)) -> Response:
     return await _write(request, actor, lambda c, _s, a, n: sharing.delete_rule(c, rule_id, a, n))
 
 
@@ -188,7 +188,7 @@ def sign_in_history(request: Request, actor: Actor = Depends(current_actor)) -> 
 # -- what may a user do ----------------------------------------------------------------------------------------------
 @router.get("/access/{object_name}/{record_id}")
 def record_access(
-    object_name: str, record_id: int, request: Request, actor: Actor = Depends(current_actor)
+    object_name: str, record_id: PathId, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
     platform = platform_of(request)
     subject = _subject(request, actor)
@@ -203,7 +203,7 @@ def _subject(request: Request, actor: Actor) -> Actor:
     raw = request.query_params.get("user")
     if raw is None:
         return actor
-    if not raw.isascii() or not raw.isdigit():
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= 2**53 - 1:
         raise bad_request(_("Give the id of a user."))
     if int(raw) != actor.user_id:
         require_admin(actor)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from huitong.engine.api.support import current_actor, json_body, json_response, platform_of
+from huitong.engine.api.support import PathId, current_actor, json_body, json_response, platform_of
 from huitong.engine.errors import FieldError, validation_failed
 from huitong.engine.i18n import _
 from huitong.engine.meta.types import ValueProblem
@@ -72,7 +72,7 @@ async def add_share(object_name: str, record_id: RecordId, request: Request, bod
 
 
 @router.delete("/records/{object_name}/{record_id}/shares/{share_id}")
-def remove_share(object_name: str, record_id: RecordId, share_id: int, request: Request,
+def remove_share(object_name: str, record_id: RecordId, share_id: PathId, request: Request,
                  actor: Actor = Depends(current_actor)) -> Response:  # fmt: skip
     _with_record(
         platform_of(request), actor, object_name, record_id,

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
-from fastapi import Request
+from fastapi import Path, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
@@ -22,6 +22,9 @@ from huitong.engine.security.users import actor_for_token
 log = logging.getLogger("huitong.api")
 MAX_BODY = 64 * 1024 * 1024
 PROBLEM = "application/problem+json"
+# An id in a path: one JSON clients can hold exactly, as the document says; anything else is a bad request (400),
+# not a database error.
+PathId = Annotated[int, Path(ge=1, le=2**53 - 1)]
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
