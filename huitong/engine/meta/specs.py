@@ -14,7 +14,7 @@ from huitong.engine.meta.types import field_type, field_types
 FIELD_KEYS = {"name", "type", "label", "help", "required", "unique", "indexed", "tracked", "default", "position"}
 FLAG_KEYS = ("required", "unique", "indexed", "tracked")
 # Options any type may carry; each type declares its own through option_schema().
-TYPE_OPTION_KEYS = {"max_length", "min", "max", "scale", "currency", "values", "target", "pattern"}
+TYPE_OPTION_KEYS = {"max_length", "min", "max", "scale", "currency", "values", "target", "pattern", "master_detail"}
 OBJECT_KEYS = {"name", "label", "plural_label", "title_field", "fields"}
 USER_TYPES = [name for name in field_types() if name not in ("id", "user")]
 

@@ -54,10 +54,14 @@ class LookupType(ReferenceType):
     def option_errors(self, field: FieldDef) -> list[FieldError]:
         if not isinstance(field.options.get("target"), str) or not field.options.get("target"):
             return [FieldError("target", "invalid_option", _("A lookup needs the object it points to (target)."))]
+        if not isinstance(field.options.get("master_detail", False), bool):
+            return [FieldError("master_detail", "invalid_type", _("Enter true or false."))]
         return []
 
     def option_schema(self) -> dict[str, Any]:
-        return {"target": {"type": "string"}}
+        # master_detail: records of this object are seen and changed by whoever may see and change the record
+        # the lookup points to (its master)
+        return {"target": {"type": "string"}, "master_detail": {"type": "boolean"}}
 
 
 @register
