@@ -182,17 +182,21 @@ class SecurityModel:
 
     def _build_context(self, user_id: int) -> UserContext:
         user = self.users.get(user_id) or UserRow(user_id, False, -1, None, None)
-        holders = [("profile", user.profile_id), *(("permission_set", s) for s in self.user_sets.get(user_id, []))]
-        grants: dict[str, Grant] = {}
-        access: dict[str, dict[str, str]] = {}
-        for holder in holders:
+        profile = ("profile", user.profile_id)
+        sets = [("permission_set", s) for s in self.user_sets.get(user_id, [])]
+        # Permission sets only add to the profile: an object the profile does not list keeps what the profile
+        # grants unlisted objects, and a field it does not list stays editable whatever a set says of it.
+        unlisted = CRUD if user.profile_id in self.crud_profiles else NONE
+        grants = dict(self.permissions.get(profile, {}))
+        access = {name: dict(by_field) for name, by_field in self.fields.get(profile, {}).items()}
+        for holder in sets:
             for object_name, grant in self.permissions.get(holder, {}).items():
-                grants[object_name] = grants.get(object_name, NONE).merged(grant)
+                grants[object_name] = grants.get(object_name, unlisted).merged(grant)
             for object_name, by_field in self.fields.get(holder, {}).items():
-                merged = access.setdefault(object_name, {})
+                limited = access.get(object_name, {})
                 for field_name, level in by_field.items():
-                    if FIELD_ORDER[level] >= FIELD_ORDER.get(merged.get(field_name, "hidden"), 0):
-                        merged[field_name] = level
+                    if field_name in limited and FIELD_ORDER[level] > FIELD_ORDER[limited[field_name]]:
+                        limited[field_name] = level
         department_ids = frozenset(
             department
             for department, path in self.department_paths.items()
