@@ -49,6 +49,17 @@ class Grant:
     def merged(self, other: Grant) -> Grant:
         return Grant(*(self.allows(a) or other.allows(a) for a in ACTIONS))
 
+    def implied(self) -> Grant:
+        """With what the wider permissions include: modify all reads, edits and deletes all; view all reads."""
+        return Grant(
+            create=self.create,
+            read=self.read or self.view_all or self.modify_all,
+            edit=self.edit or self.modify_all,
+            delete=self.delete or self.modify_all,
+            view_all=self.view_all or self.modify_all,
+            modify_all=self.modify_all,
+        )
+
 
 FULL = Grant(True, True, True, True, True, True)
 CRUD = Grant(True, True, True, True, False, False)
@@ -210,7 +221,7 @@ class SecurityModel:
             subordinate_ids=self.subordinates_of(user_id),
             group_ids=frozenset(g for g in self.members if user_id in self.users_in_group(g)),
             department_ids=department_ids,
-            grants=grants,
+            grants={name: grant.implied() for name, grant in grants.items()},
             default_crud=user.profile_id in self.crud_profiles,
             field_access=access,
         )
