@@ -173,7 +173,12 @@ class SecurityPolicy(AccessPolicy):
         return table.c.id.in_(shared)
 
     def _criteria(self, definition: ObjectDef, table: Table, criteria: Any) -> ColumnElement[bool]:
-        return compile_criteria(self.metadata.snapshot(), definition, table, criteria, self.env())
+        # on every field of the object: a rule applies alike to users who may not see the fields it tests
+        return compile_criteria(self.metadata.snapshot(), self._full(definition), table, criteria, self.env())
+
+    def _full(self, definition: ObjectDef) -> ObjectDef:
+        """The object with every field, whatever the user's view of it hides."""
+        return self.metadata.snapshot().objects.get(definition.name, definition)
 
     def _through_master(
         self, model: SecurityModel, user: UserContext, definition: ObjectDef, table: Table, field: str, level: str
