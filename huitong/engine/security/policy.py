@@ -114,16 +114,18 @@ class SecurityPolicy(AccessPolicy):
         model, user = self._context(actor)
         if user.grant(definition.name).modify_all:
             return None
-        if action == "delete":  # deleting is for the owner and those above them, not for sharing
+        if action == "delete" and self._master_field(definition) is None:
+            # deleting is for the owner and those above them, not for sharing; a detail goes with its master
             return self._ownership(model, user, definition, table)
         return self._row_filter(model, user, definition, table, READ_WRITE)
 
     def _row_filter(
-        self, model: SecurityModel, user: UserContext, definition: ObjectDef, table: Any, level: str
-    ) -> ColumnElement[bool] | None:
-        master = _master_field(definition)
+        self, model: SecurityModel, user: UserContext, definition: ObjectDef, table: Any, level: str,
+        seen: frozenset[str] = frozenset(),
+    ) -> ColumnElement[bool] | None:  # fmt: skip
+        master = self._master_field(definition, seen)
         if master is not None:
-            return self._through_master(model, user, definition, table, master, level)
+            return self._through_master(model, user, definition, table, master, level, seen)
         default = model.default_for(definition.name)
         if default.access == READ_WRITE or (level == READ and default.access == READ):
             return None
@@ -180,18 +182,28 @@ class SecurityPolicy(AccessPolicy):
         """The object with every field, whatever the user's view of it hides."""
         return self.metadata.snapshot().objects.get(definition.name, definition)
 
+    def _master_field(self, definition: ObjectDef, seen: frozenset[str] = frozenset()) -> str | None:
+        """The master-detail lookup of the object (a loop of masters ends where it would come back)."""
+        for field in self._full(definition).fields.values():
+            if field.type == "lookup" and field.options.get(MASTER_OPTION):
+                target = str(field.options.get("target"))
+                return None if target == definition.name or target in seen else field.name
+        return None
+
     def _through_master(
-        self, model: SecurityModel, user: UserContext, definition: ObjectDef, table: Table, field: str, level: str
-    ) -> ColumnElement[bool]:
+        self, model: SecurityModel, user: UserContext, definition: ObjectDef, table: Table, field: str, level: str,
+        seen: frozenset[str] = frozenset(),
+    ) -> ColumnElement[bool]:  # fmt: skip
         """A detail record is readable (editable) exactly when its master record is."""
         schema = self.metadata.snapshot()
-        master = schema.object(str(definition.fields[field].options["target"]))
+        master = schema.object(str(self._full(definition).fields[field].options["target"]))
         master_table = schema.table(master.name).alias(f"master_{definition.name}")
         grant = user.grant(master.name)
         if not (grant.read or grant.view_all):
             return false()
+        allowed = grant.view_all if level == READ else grant.modify_all
         visible = (
-            None if grant.view_all or grant.modify_all else self._row_filter(model, user, master, master_table, level)
+            None if allowed else self._row_filter(model, user, master, master_table, level, seen | {definition.name})
         )
         masters = select(master_table.c.id).where(master_table.c.deleted_at.is_(None))
         return table.c[field].in_(masters if visible is None else masters.where(visible))
@@ -252,7 +264,7 @@ class SecurityPolicy(AccessPolicy):
             if holds(self._shared(user, definition, table, level)):
                 found.append(f"shared:{level}")
                 break
-        master = _master_field(definition)
+        master = self._master_field(definition)
         if master is not None and holds(self._through_master(model, user, definition, table, master, READ)):
             found.append("master_record")
         return found
@@ -277,10 +289,3 @@ class SecurityPolicy(AccessPolicy):
         if not self.may_manage(actor, definition, new if current is None else current):
             message = _("Only the owner, their managers and administrators may choose the owner.")
             raise validation_failed([FieldError("owner", "not_allowed", message)])
-
-
-def _master_field(definition: ObjectDef) -> str | None:
-    for field in definition.fields.values():
-        if field.type == "lookup" and field.options.get(MASTER_OPTION):
-            return field.name
-    return None
