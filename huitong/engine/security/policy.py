@@ -133,10 +133,14 @@ class SecurityPolicy(AccessPolicy):
         owners = {user.user_id} | (user.subordinate_ids if default.grant_via_hierarchy else set())
         for rule in model.rules_for(definition.name):
             if (level == READ or rule.access == READ_WRITE) and model.shares_with(rule, user):
-                if rule.owned_by is not None:
+                # a rule shares the records owned by its owner group and matching its criteria (when it has both)
+                if rule.criteria is None and rule.owned_by is not None:
                     owners |= model.users_of(*rule.owned_by)
-                if rule.criteria is not None:
-                    conditions.append(self._criteria(definition, table, rule.criteria))
+                elif rule.criteria is not None:
+                    matching = self._criteria(definition, table, rule.criteria)
+                    if rule.owned_by is not None:
+                        matching = and_(table.c.owner.in_(sorted(model.users_of(*rule.owned_by))), matching)
+                    conditions.append(matching)
         conditions.insert(0, table.c.owner.in_(sorted(owners)) if len(owners) > 1 else table.c.owner == user.user_id)
         conditions.append(self._shared(user, definition, table, level))
         return or_(*conditions)
@@ -257,8 +261,8 @@ class SecurityPolicy(AccessPolicy):
         for rule in model.rules_for(definition.name):
             if not model.shares_with(rule, user):
                 continue
-            owned = rule.owned_by is not None and owner in model.users_of(*rule.owned_by)
-            if owned or (rule.criteria is not None and holds(self._criteria(definition, table, rule.criteria))):
+            owned = rule.owned_by is None or owner in model.users_of(*rule.owned_by)
+            if owned and (rule.criteria is None or holds(self._criteria(definition, table, rule.criteria))):
                 found.append(f"sharing_rule:{rule.id}:{rule.access}")
         for level in (READ_WRITE, READ):
             if holds(self._shared(user, definition, table, level)):
