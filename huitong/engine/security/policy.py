@@ -239,7 +239,8 @@ class SecurityPolicy(AccessPolicy):
             and (grant.delete or grant.modify_all)
             and holds(self.write_filter(actor, definition, table, "delete")),
         }
-        why = [] if owner is None else self._reasons(model, user, definition, table, owner, holds)
+        # nothing about a record one may not read: it reads exactly like one that does not exist
+        why = self._reasons(model, user, definition, table, owner, holds) if read and owner is not None else []
         return {**answer, "why": why}
 
     def _reasons(self, model: SecurityModel, user: UserContext, definition: ObjectDef, table: Table, owner: int,
