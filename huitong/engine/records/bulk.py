@@ -117,6 +117,7 @@ class BulkWriter:
             if any(item.record_id is not None for item in matched):
                 access.check_object(context.actor, definition, "edit")
         self.load_existing(context, definition, [i for i in items if i.record_id is not None and not i.errors])
+        every_field = self.service.cache.current(context.connection).object(definition.name)  # hidden ones too
         for item in items:
             if item.errors:
                 continue
@@ -124,7 +125,7 @@ class BulkWriter:
             if item.errors:
                 continue
             if item.record_id is None:
-                apply_defaults(definition, item.values)
+                apply_defaults(every_field, item.values)
                 self.run_hook(context, definition, item, "before_create")
                 item.errors += required_errors(definition.user_fields, item.values)
             else:

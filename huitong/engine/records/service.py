@@ -90,7 +90,7 @@ class RecordService:
             raise validation_failed(errors)
         if values.get("owner") is not None:
             self.access.check_owner(context.actor, definition, None, values["owner"])
-        apply_defaults(definition, values)
+        apply_defaults(self.cache.current(context.connection).object(object_name), values)  # hidden fields too
         self.hooks.run("before_create", HookCall(context, definition, None, values))
         self.check(context, definition, [(None, values)], definition.user_fields)
         row = self.stamp_new(context, definition, values)
