@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, false, func, or_
+from sqlalchemy import ColumnElement, Connection, and_, false, func, or_, true
 
 from huitong.engine.errors import FieldError, bad_request
 from huitong.engine.i18n import _
@@ -123,7 +123,9 @@ class Listing:
         clauses = []
         for column, descending, _path in keys:
             ordered = column.desc() if descending else column.asc()
-            if dialect == "postgresql":  # match SQLite: empty values sort as the smallest
+            # Match SQLite (empty values sort as the smallest); a column that is never empty (the id) keeps the
+            # plain order, so that it matches the second column of the (field, id) indexes.
+            if dialect == "postgresql" and _nullable(column):
                 ordered = ordered.nulls_last() if descending else ordered.nulls_first()
             clauses.append(ordered)
         return clauses
@@ -137,13 +139,11 @@ class Listing:
         alternatives = []
         for position, (column, descending, _path) in enumerate(keys):
             equal = [_equal(c, v) for (c, _d, _p), v in zip(keys[:position], values[:position], strict=False)]
-            value = values[position]
-            if descending:
-                beyond = false() if value is None else or_(column < value, column.is_(None))
-            else:
-                beyond = column.is_not(None) if value is None else column > value
-            alternatives.append(and_(*equal, beyond))
-        return or_(*alternatives)
+            alternatives.append(and_(*equal, _beyond(column, descending, values[position], strict=True)))
+        # Neither planner turns the OR above into an index range; this redundant bound on the leading key does,
+        # so that page 1,000 reads no more of the index than page 1.
+        leading, descending, _path = keys[0]
+        return and_(_beyond(leading, descending, values[0], strict=False), or_(*alternatives))
 
     def encode_cursor(self, keys: list[tuple[Any, bool, FieldPath]], row: Mapping[str, Any]) -> str:
         values = [p.field.field_type.cursor_value(p.field, row[p.text]) for _c, _d, p in keys]
@@ -207,6 +207,22 @@ class Listing:
     def total(self, connection: Connection) -> int:
         query = self.count_builder.select(func.count(), node=self.node)
         return int(connection.execute(query).scalar_one())
+
+
+def _nullable(column: Any) -> bool:
+    return bool(getattr(column, "nullable", True))
+
+
+def _beyond(column: Any, descending: bool, value: Any, *, strict: bool) -> ColumnElement[bool]:
+    """Rows after ``value`` in this column's order (``strict``) or at or after it; empty is the smallest."""
+    if value is None:
+        if descending:  # empty values come last: only other empty values are at or after one
+            return false() if strict else column.is_(None)
+        return column.is_not(None) if strict else true()
+    if descending:
+        bound = column < value if strict else column <= value
+        return or_(bound, column.is_(None)) if _nullable(column) else bound
+    return column > value if strict else column >= value
 
 
 def _equal(column: Any, value: Any) -> ColumnElement[bool]:
