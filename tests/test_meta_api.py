@@ -271,3 +271,10 @@ def test_deleting_an_object_forgets_its_permissions(equipment: Api) -> None:
     equipment.post("/api/v1/meta/objects", {"name": "x_equipment", "label": "Equipment"})
     again = equipment.get(f"/api/v1/security/profiles/{profile}").json()
     assert (again["objects"], again["fields"]) == ({}, {})
+
+
+def test_a_field_definition_that_is_not_an_object_is_a_clear_error(equipment: Api) -> None:
+    for body in ([], 1, "x", True):
+        response = equipment.post("/api/v1/meta/objects/x_equipment/fields", body)
+        assert response.status_code == 422, body
+        assert response.json()["errors"][0]["code"] == "invalid_body"

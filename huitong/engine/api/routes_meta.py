@@ -63,7 +63,9 @@ async def update_object(
     object_name: str, request: Request, body: Any = Depends(json_body), actor: Actor = Depends(current_actor)
 ) -> Response:
     require_admin(actor)
-    definition = await run_in_threadpool(service.update_object, platform_of(request).db, object_name, body, actor.user_id)
+    definition = await run_in_threadpool(
+        service.update_object, platform_of(request).db, object_name, body, actor.user_id
+    )
     return json_response(object_json(definition))
 
 
@@ -92,7 +94,9 @@ async def update_field(
     actor: Actor = Depends(current_actor),
 ) -> Response:
     require_admin(actor)
-    definition = await run_in_threadpool(service.update_field, platform_of(request).db, object_name, field_name, body, actor.user_id)
+    definition = await run_in_threadpool(
+        service.update_field, platform_of(request).db, object_name, field_name, body, actor.user_id
+    )
     return json_response(field_json(definition))
 
 

@@ -83,13 +83,11 @@ def add_field(db: Database, object_name: str, raw: Any, actor_id: int | None = N
         definition = specs.read_field(raw, custom=True, position=position)
         return planner.plan_add_field(schema, object_name, definition)
 
-    schema = _run(db, Change(actor_id, "field.create", f"{object_name}.{raw.get('name')}", raw), make_plan)
+    schema = _run(db, Change(actor_id, "field.create", f"{object_name}.{_name_of(raw)}", raw), make_plan)
     return schema.object(object_name).fields[str(raw["name"])]
 
 
-def update_field(
-    db: Database, object_name: str, field_name: str, raw: Any, actor_id: int | None = None
-) -> FieldDef:
+def update_field(db: Database, object_name: str, field_name: str, raw: Any, actor_id: int | None = None) -> FieldDef:
     def make_plan(_connection: Connection, schema: Schema) -> Plan:
         before = _user_field(schema.object(object_name), field_name)
         after = specs.read_field(raw, custom=before.is_custom, position=before.position, partial=before)
@@ -115,6 +113,10 @@ def delete_field(db: Database, object_name: str, field_name: str, actor_id: int 
 def sync_standard_objects(db: Database, declared: list[ObjectDef]) -> None:
     change = Change(None, "standard_objects.sync", ", ".join(d.name for d in declared))
     _run(db, change, lambda _c, schema: planner.plan_sync(schema, declared))
+
+
+def _name_of(raw: Any) -> str:
+    return str(raw.get("name")) if isinstance(raw, dict) else "?"
 
 
 def _user_field(owner: ObjectDef, field_name: str) -> FieldDef:
