@@ -57,7 +57,8 @@ class Database:
 def _make_engine(url: str, *, echo: bool) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
+        # pool_recycle rather than a ping before every checkout: the ping is a round trip on every request.
+        return create_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_recycle=1800)
     database = parsed.database or ""
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)

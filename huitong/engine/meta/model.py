@@ -76,7 +76,7 @@ class ObjectDef:
     def field(self, name: str) -> FieldDef | None:
         return self.fields.get(name)
 
-    @property
+    @cached_property
     def user_fields(self) -> list[FieldDef]:
         """Fields a user defines values for (everything but the system columns), in display order."""
         return sorted((f for f in self.fields.values() if not f.is_system), key=lambda f: f.position)

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, Table, func, insert, select
 
 from huitong.engine.errors import FieldError, HuitongError, bad_request, validation_failed
 from huitong.engine.i18n import _
@@ -247,13 +247,13 @@ class BulkWriter:
             rows = [self.service.stamp_new(context, definition, item.values) for item in new]
             self.service.fill_auto_numbers(context, definition, rows)
             table = context.schema.table(definition.name)
-            columns = sorted({name for row in rows for name in row})
-            statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-            result = context.connection.execute(statement, [{name: row.get(name) for name in columns} for row in rows])
-            for item, row, record_id in zip(new, rows, result.scalars(), strict=False):
-                item.record_id, item.created = record_id, True
+            for row, record_id in zip(rows, allocate_ids(context.connection, table, len(rows)), strict=True):
                 row["id"] = record_id
-                self.service.hooks.run("after_create", HookCall(context, definition, record_id, row))
+            columns = sorted({name for row in rows for name in row})
+            context.connection.execute(insert(table), [{name: row.get(name) for name in columns} for row in rows])
+            for item, row in zip(new, rows, strict=True):
+                item.record_id, item.created = row["id"], True
+                self.service.hooks.run("after_create", HookCall(context, definition, row["id"], row))
         for item in items:
             if item.created or item.before is None:
                 continue
@@ -274,6 +274,22 @@ class BulkWriter:
                 ],
             }
         return {"ok": True, "id": item.record_id, "created": item.created}
+
+
+def allocate_ids(connection: Connection, table: Table, count: int) -> list[int]:
+    """Ids for ``count`` new rows, so that they can be inserted with one plain executemany.
+
+    An INSERT … RETURNING of many rows in a known order makes SQLAlchemy send one statement per row on SQLite
+    and makes psycopg re-parse a statement of thousands of placeholders on PostgreSQL. On SQLite the write
+    transaction already holds the database lock, so max(id) + 1 onwards is what SQLite itself would give; on
+    PostgreSQL the ids come from the table's own sequence.
+    """
+    if connection.dialect.name == "postgresql":
+        sequence = func.pg_get_serial_sequence(table.name, "id")
+        query = select(func.nextval(sequence)).select_from(func.generate_series(1, count))
+        return [int(value) for value in connection.execute(query).scalars()]
+    start = int(connection.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one())
+    return list(range(start + 1, start + count + 1))
 
 
 class _Abort(Exception):
