@@ -60,8 +60,16 @@ def test_without_access_through_the_hierarchy_managers_see_only_their_own(org: O
     assert sees(org, "east_mgr") == {"E-EAST-M"}
     assert sees(org, "ceo") == {"E-CEO"}
     assert patch(org.admin, org["east_mgr"], org.equipment["E-WANG-1"], {"x_status": "repair"}).status_code == 404
+    # nor may they give those records away or share them
+    body = {"object": "x_equipment", "from_owner": org.users["wang"], "to_owner": org.users["zhao"]}
+    refused = org["east_mgr"].post("/api/v1/security/transfer", body)
+    assert (refused.status_code, [(e["field"], e["code"]) for e in refused.json()["errors"]]) == (
+        422, [("owner", "not_allowed")],
+    )  # fmt: skip
+    assert sees(org, "wang") == {"E-WANG-1", "E-WANG-2"}
     # sites keep the default: private, through the hierarchy
     assert ok(record(org["east_mgr"], org.sites["上海站"], "x_site"))["x_name"] == "上海站"
+    assert ok(org["east_mgr"].post("/api/v1/security/transfer", {**body, "object": "x_site"})) == {"moved": 1}
 
 
 def test_moving_a_role_subtree_moves_what_managers_see_on_the_next_request(org: Org) -> None:

@@ -276,13 +276,14 @@ class SecurityPolicy(AccessPolicy):
 
     # -- owners ------------------------------------------------------------------------------------------------
     def may_manage(self, actor: Actor, definition: ObjectDef, owner: int) -> bool:
-        """Transfer and share records of ``owner``: administrators, modify-all holders, the owner, their managers."""
-        _model, user = self._context(actor)
+        """Transfer and share records of ``owner``: administrators, modify-all holders, the owner, their managers
+        (when the object grants access through the hierarchy)."""
+        model, user = self._context(actor)
         return (
             user.is_admin
             or user.grant(definition.name).modify_all
             or owner == user.user_id
-            or owner in user.subordinate_ids
+            or (owner in user.subordinate_ids and model.default_for(definition.name).grant_via_hierarchy)
         )
 
     def check_owner(self, actor: Actor, definition: ObjectDef, current: int | None, new: int) -> None:
