@@ -80,6 +80,7 @@ class Org:
     profiles: dict[str, int] = field(default_factory=dict)
     sites: dict[str, int] = field(default_factory=dict)
     equipment: dict[str, int] = field(default_factory=dict)
+    admin_id: int = 0
 
     def __getitem__(self, username: str) -> Api:
         return self.apis[username]
@@ -120,6 +121,7 @@ def tree(admin: Api, kind: str, nodes: list[tuple[str, str | None]]) -> dict[str
 def build_org(admin: Api, platform: Platform) -> Org:
     """The company above, on top of the ``equipment`` fixture's objects."""
     org = Org(admin, platform)
+    org.admin_id = next(u["id"] for u in ok(admin.get("/api/v1/security/users"))["users"] if u["username"] == "admin")
     org.departments = tree(admin, "departments", DEPARTMENTS)
     org.roles = tree(admin, "roles", ROLES)
     org.profiles["Sales"] = int(ok(admin.post("/api/v1/security/profiles", SALES_PROFILE), 201)["id"])

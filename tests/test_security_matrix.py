@@ -306,6 +306,15 @@ def test_a_hidden_field_answers_like_a_field_that_does_not_exist(org: Org) -> No
         assert_like_unknown(*both(make))
     # the same requests work for a user who may read the field
     assert ok(org["liu"].post(f"{EQUIPMENT}/query", {"filter": {"field": "x_price", "op": "gt", "value": 1}}))
+    # a field hidden on the object a lookup points to is unknown through the lookup too
+    ok(org.admin.patch(f"/api/v1/security/profiles/{org.profiles['Sales']}", {"fields": {"x_site.x_name": "hidden"}}))
+    through = [
+        lambda f: wang.post(f"{EQUIPMENT}/query", {"fields": ["x_serial", f"x_site.{f}"]}),
+        lambda f: wang.post(f"{EQUIPMENT}/query", {"filter": {"field": f"x_site.{f}", "op": "eq", "value": "上海站"}}),
+        lambda f: wang.post(f"{EQUIPMENT}/aggregate", {"group_by": [f"x_site.{f}"]}),
+    ]
+    for make in through:
+        assert_like_unknown(make("x_name"), make("x_nope"), hidden_name="x_name")
 
 
 def test_a_hidden_field_never_appears_in_what_the_user_reads(org: Org) -> None:
@@ -518,6 +527,14 @@ def test_security_administration_is_for_administrators(org: Org) -> None:
         org["liu"].get(f"/api/v1/security/access/x_equipment/{org.equipment['E-LIU-1']}?user={liu}").status_code == 200
     )
     # deleting: the admin's removals, everyone else refused
+    # every change is on the audit trail, newest first, with who made it
+    trail = ok(org.admin.get("/api/v1/security/audit"))["entries"]
+    assert {"department.create", "role.update", "group.members", "user.create", "user.update", "profile.create",
+            "profile.update", "permission_set.create", "sharing_default.set", "sharing_rule.create"} <= {
+        entry["action"] for entry in trail
+    }  # fmt: skip
+    assert trail[0]["action"] == "sharing_rule.create"
+    assert {entry["actor"] for entry in trail[:10]} == {org.admin_id}
     department = answers[("POST", "/api/v1/security/departments")]["id"]
     rule = answers[("POST", "/api/v1/security/sharing-rules")]["id"]
     for path in (f"/api/v1/security/departments/{department}", f"/api/v1/security/sharing-rules/{rule}"):
