@@ -363,6 +363,10 @@ def test_a_lookup_to_a_record_one_may_not_read_reads_as_empty(org: Org) -> None:
         )
     )
     assert [r["x_site.x_name"] for r in admin_rows["records"]] == ["北京站", "上海站"]  # fmt: skip
+    # without read on sites at all, no site is named
+    ok(org.admin.patch(f"/api/v1/security/profiles/{org.profiles['Sales']}", {"objects": {"x_site": {}}}))
+    rows = ok(wang.post(f"{EQUIPMENT}/query", request))["records"]
+    assert [(r["x_serial"], r["x_site.x_name"]) for r in rows] == [("E-WANG-1", None), ("E-WANG-2", None)]
 
 
 def test_the_recycle_bin_lists_and_restores_only_what_the_user_may(org: Org) -> None:
