@@ -564,3 +564,27 @@ def test_asking_what_one_may_do_with_an_unreadable_record_tells_nothing(org: Org
     assert ok(org["liu"].get(f"/api/v1/security/access/account/{account}")) == {
         "read": True, "edit": False, "delete": False, "why": ["default:read"],
     }  # fmt: skip
+
+
+def test_a_lookup_to_a_record_one_may_not_read_is_refused_like_one_to_a_missing_record(org: Org) -> None:
+    wang, beijing, shanghai = org["wang"], org.sites["北京站"], org.sites["上海站"]
+    assert_like_missing(
+        wang.post(EQUIPMENT, {"x_serial": "L-1", "x_site": beijing}),
+        wang.post(EQUIPMENT, {"x_serial": "L-1", "x_site": MISSING}),
+        status=422,
+    )
+    bulk = f"{EQUIPMENT}/bulk"
+    assert_like_missing(
+        wang.post(bulk, {"operation": "create", "records": [{"x_serial": "L-2", "x_site": beijing}]}),
+        wang.post(bulk, {"operation": "create", "records": [{"x_serial": "L-2", "x_site": MISSING}]}),
+        status=422,
+    )
+    wang_2 = org.equipment["E-WANG-2"]
+    assert_like_missing(
+        patch(org.admin, wang, wang_2, {"x_site": beijing}), patch(org.admin, wang, wang_2, {"x_site": MISSING}), 422
+    )
+    # a link someone else made stays, even when sent back unchanged; a readable target is fine
+    wang_1 = org.equipment["E-WANG-1"]
+    assert ok(patch(org.admin, wang, wang_1, {"x_site": beijing, "x_status": "repair"}))["x_site"] == beijing
+    assert ok(wang.post(EQUIPMENT, {"x_serial": "L-3", "x_site": shanghai}), 201)["x_site"] == shanghai
+    assert ok(org["liu"].post(EQUIPMENT, {"x_serial": "L-4", "x_site": beijing}), 201)["x_site"] == beijing

@@ -19,7 +19,7 @@ from huitong.engine.meta.types import ValueProblem
 from huitong.engine.meta.types.reference import coerce_id
 from huitong.engine.records import checks
 from huitong.engine.records.context import Actor, HookCall, WriteContext
-from huitong.engine.records.service import RecordService
+from huitong.engine.records.service import RecordService, changed_values
 from huitong.engine.records.values import apply_defaults, read_input, required_errors
 
 MAX_RECORDS = 10_000
@@ -137,7 +137,13 @@ class BulkWriter:
             checks.unique_errors(
                 context.connection, context.schema, definition, [(i.record_id, i.values) for i in live]
             ),
-            checks.reference_errors(context.connection, context.schema, definition, [i.values for i in live]),
+            checks.reference_errors(
+                context.connection,
+                context.schema,
+                definition,
+                [changed_values(i.values, i.before) for i in live],
+                self.service.visible_to(context.actor),
+            ),
         )
         for position, errors in found.items():
             live[position].errors += errors

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -62,10 +62,15 @@ def _taken(field: FieldDef, *, in_batch: bool) -> FieldError:
     )
 
 
+Visible = Callable[[ObjectDef, Any], Any]  # the access predicate of the records of an object (None: all)
+
+
 def reference_errors(
-    connection: Connection, schema: Schema, definition: ObjectDef, batch: Sequence[dict[str, Any]]
-) -> dict[int, list[FieldError]]:
-    """Errors by position for lookups to records that do not exist (or are deleted) and users who do not."""
+    connection: Connection, schema: Schema, definition: ObjectDef, batch: Sequence[dict[str, Any]],
+    visible: Visible | None = None,
+) -> dict[int, list[FieldError]]:  # fmt: skip
+    """Errors by position for lookups to records that do not exist (or are deleted), or that ``visible`` leaves
+    out (a record one may not read is answered exactly as one that does not exist), and users who do not."""
     found: dict[int, list[FieldError]] = {}
     for field in (f for f in definition.fields.values() if f.type in ("lookup", "user")):
         wanted = sorted({values[field.name] for values in batch if values.get(field.name) is not None})
@@ -73,7 +78,7 @@ def reference_errors(
             continue
         existing = set()
         for chunk in _chunks(wanted):
-            existing |= set(connection.execute(_existing_query(schema, field, chunk)).scalars())
+            existing |= set(connection.execute(_existing_query(schema, field, chunk, visible)).scalars())
         for position, values in enumerate(batch):
             value = values.get(field.name)
             if value is not None and value not in existing:
@@ -83,11 +88,13 @@ def reference_errors(
     return found
 
 
-def _existing_query(schema: Schema, field: FieldDef, ids: Sequence[int]) -> Any:
+def _existing_query(schema: Schema, field: FieldDef, ids: Sequence[int], visible: Visible | None) -> Any:
     if field.type == "user":
         return select(users.c.id).where(users.c.id.in_(ids))
     target = schema.table(str(field.options["target"]))
-    return select(target.c.id).where(target.c.id.in_(ids), target.c.deleted_at.is_(None))
+    query = select(target.c.id).where(target.c.id.in_(ids), target.c.deleted_at.is_(None))
+    allowed = None if visible is None else visible(schema.object(str(field.options["target"])), target)
+    return query if allowed is None else query.where(allowed)
 
 
 def merge_errors(*groups: dict[int, list[FieldError]]) -> dict[int, list[FieldError]]:

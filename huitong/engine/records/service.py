@@ -124,7 +124,7 @@ class RecordService:
             self.access.check_owner(context.actor, definition, before["owner"], changes["owner"])
         self.hooks.run("before_update", HookCall(context, definition, record_id, changes, before))
         changed_fields = [f for f in definition.user_fields if f.name in changes]
-        self.check(context, definition, [(record_id, changes)], changed_fields)
+        self.check(context, definition, [(record_id, changes)], changed_fields, before)
         changes = {name: value for name, value in changes.items() if before.get(name) != value}
         after = {**before, **changes}
         if changes:
@@ -236,16 +236,29 @@ class RecordService:
         definition: ObjectDef,
         batch: list[tuple[int | None, dict[str, Any]]],
         fields: list[Any],
+        before: Mapping[str, Any] | None = None,
     ) -> None:
-        """Required, unique and lookup checks for one record; raises with every problem found."""
+        """Required, unique and lookup checks for one record; raises with every problem found.
+
+        A lookup must point to a record the actor may read, unless it keeps the value ``before`` has."""
         errors = required_errors(fields, batch[0][1])
         found = checks.merge_errors(
             checks.unique_errors(context.connection, context.schema, definition, batch),
-            checks.reference_errors(context.connection, context.schema, definition, [values for _id, values in batch]),
+            checks.reference_errors(
+                context.connection,
+                context.schema,
+                definition,
+                [changed_values(values, before) for _id, values in batch],
+                self.visible_to(context.actor),
+            ),
         )
         errors += found.get(0, [])
         if errors:
             raise validation_failed(errors)
+
+    def visible_to(self, actor: Actor) -> checks.Visible:
+        """The access predicate of ``actor`` on any object, for checking what lookups point to."""
+        return lambda definition, table: self.access.read_filter(actor, definition, table)
 
     def stamp_new(self, context: WriteContext, definition: ObjectDef, values: dict[str, Any]) -> dict[str, Any]:
         actor = context.actor.user_id
@@ -277,6 +290,11 @@ class RecordService:
         if result.rowcount != 1:
             raise version_conflict(before["version"] + 1)
         history.record_changes(context, definition, before, changes)
+
+
+def changed_values(values: Mapping[str, Any], before: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The values that differ from the stored ones (all of them for a new record)."""
+    return {name: value for name, value in values.items() if before is None or before.get(name) != value}
 
 
 def _integrity_problem(error: IntegrityError) -> HuitongError:
