@@ -588,3 +588,17 @@ def test_a_lookup_to_a_record_one_may_not_read_is_refused_like_one_to_a_missing_
     assert ok(patch(org.admin, wang, wang_1, {"x_site": beijing, "x_status": "repair"}))["x_site"] == beijing
     assert ok(wang.post(EQUIPMENT, {"x_serial": "L-3", "x_site": shanghai}), 201)["x_site"] == shanghai
     assert ok(org["liu"].post(EQUIPMENT, {"x_serial": "L-4", "x_site": beijing}), 201)["x_site"] == beijing
+
+
+def test_the_recycle_bin_does_not_show_a_hidden_title(org: Org) -> None:
+    ok(
+        org.admin.patch(
+            f"/api/v1/security/profiles/{org.profiles['Sales']}", {"fields": {"x_equipment.x_serial": "hidden"}}
+        )
+    )
+    wang_1 = org.equipment["E-WANG-1"]
+    assert org.admin.delete(f"{EQUIPMENT}/{wang_1}").status_code == 204
+    assert [(e["id"], e["title"]) for e in ok(org["wang"].get("/api/v1/recycle-bin"))["entries"]] == [
+        (wang_1, f"#{wang_1}")
+    ]
+    assert [e["title"] for e in ok(org.admin.get("/api/v1/recycle-bin"))["entries"]] == ["E-WANG-1"]

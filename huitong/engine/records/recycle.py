@@ -45,7 +45,7 @@ def list_deleted(
         {
             "object": row.object_name,
             "id": row.record_id,
-            "title": row.title,
+            "title": row.title if _title_visible(schema, row.object_name) else f"#{row.record_id}",
             "deleted_by": row.deleted_by,
             "deleted_at": row.deleted_at.isoformat().replace("+00:00", "Z"),
             "entry": row.id,
@@ -54,6 +54,12 @@ def list_deleted(
         if _row_visible(connection, schema, actor, access, row.object_name, row.record_id)
     ]
     return {"entries": entries, "next_before": rows[limit - 1].id if len(rows) > limit else None}
+
+
+def _title_visible(schema: Schema, name: str) -> bool:
+    """Whether the actor's view of the object (``schema``) shows its title field."""
+    definition = schema.objects[name]
+    return definition.title_field in definition.fields
 
 
 def _row_visible(
