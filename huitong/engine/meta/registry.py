@@ -18,8 +18,10 @@ class MetadataCache:
         self._schema: Schema | None = None
         self._lock = threading.Lock()
 
-    def current(self, connection: Connection) -> Schema:
-        version = connection.execute(select(meta_state.c.version).where(meta_state.c.id == 1)).scalar_one()
+    def current(self, connection: Connection, version: int | None = None) -> Schema:
+        """The schema at the database's metadata version (``version``: that version, when already read)."""
+        if version is None:
+            version = connection.execute(select(meta_state.c.version).where(meta_state.c.id == 1)).scalar_one()
         schema = self._schema
         if schema is not None and schema.version == version:
             return schema

@@ -26,7 +26,8 @@ from huitong.engine.records.autonumber import next_numbers
 from huitong.engine.records.context import Actor, HookCall, Hooks, WriteContext
 from huitong.engine.records.values import Record, apply_defaults, read_input, required_errors, row_values, title_of
 from huitong.engine.security.access import AccessPolicy
-from huitong.engine.system_tables import recycle_bin
+from huitong.engine.security.tables import security_state
+from huitong.engine.system_tables import meta_state, recycle_bin
 
 Clock = Callable[[], datetime]
 
@@ -55,8 +56,15 @@ class RecordService:
     # -- transactions ------------------------------------------------------------------------------------------
     def view(self, connection: Connection, actor: Actor) -> tuple[Actor, Schema]:
         """The actor bound to what they may do, and the schema as they see it, for one request."""
-        actor = self.access.bind(connection, actor)
-        return actor, self.access.restrict(self.cache.current(connection), actor)
+        # Both caches check their version on every request: one round trip reads the two.
+        metadata, security = connection.execute(
+            select(
+                select(meta_state.c.version).where(meta_state.c.id == 1).scalar_subquery(),
+                select(security_state.c.version).where(security_state.c.id == 1).scalar_subquery(),
+            )
+        ).one()
+        actor = self.access.bind(connection, actor, security)
+        return actor, self.access.restrict(self.cache.current(connection, metadata), actor)
 
     @contextmanager
     def reading(self, actor: Actor) -> Iterator[tuple[Connection, Actor, Schema]]:

@@ -18,8 +18,8 @@ from huitong.engine.records.context import Actor
 
 
 class AccessPolicy:
-    def bind(self, connection: Connection, actor: Actor) -> Actor:
-        """The actor with what they may do loaded, once per request."""
+    def bind(self, connection: Connection, actor: Actor, version: int | None = None) -> Actor:
+        """The actor with what they may do loaded, once per request (``version``: the security version, if read)."""
         return actor
 
     def restrict(self, schema: Schema, actor: Actor) -> Schema:

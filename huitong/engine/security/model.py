@@ -296,8 +296,9 @@ class SecurityCache:
         self._model: SecurityModel | None = None
         self._lock = threading.Lock()
 
-    def current(self, connection: Connection) -> SecurityModel:
-        version = connection.execute(select(security_state.c.version).where(security_state.c.id == 1)).scalar_one()
+    def current(self, connection: Connection, version: int | None = None) -> SecurityModel:
+        if version is None:
+            version = connection.execute(select(security_state.c.version).where(security_state.c.id == 1)).scalar_one()
         model = self._model
         if model is not None and model.version == version:
             return model

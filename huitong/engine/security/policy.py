@@ -44,8 +44,8 @@ class SecurityPolicy(AccessPolicy):
         self._lock = threading.Lock()
 
     # -- who ---------------------------------------------------------------------------------------------------
-    def bind(self, connection: Connection, actor: Actor) -> Actor:
-        model = self.cache.current(connection)
+    def bind(self, connection: Connection, actor: Actor, version: int | None = None) -> Actor:
+        model = self.cache.current(connection, version)
         if actor.model is model:
             return actor
         context = model.context(actor.user_id)
