@@ -7,7 +7,6 @@ permissions bumps the version, so every process sees it on its next request.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -26,6 +25,7 @@ from huitong.engine.security.tables import (
     sharing_rules,
     user_permission_sets,
 )
+from huitong.engine.snapshots import Snapshots
 from huitong.engine.system_tables import users
 
 ACTIONS = ("create", "read", "edit", "delete", "view_all", "modify_all")
@@ -289,20 +289,8 @@ def load_model(connection: Connection) -> SecurityModel:
     )
 
 
-class SecurityCache:
+class SecurityCache(Snapshots[SecurityModel]):
     """The per-process snapshot, reloaded when ``security_state.version`` moves."""
 
     def __init__(self) -> None:
-        self._model: SecurityModel | None = None
-        self._lock = threading.Lock()
-
-    def current(self, connection: Connection, version: int | None = None) -> SecurityModel:
-        if version is None:
-            version = connection.execute(select(security_state.c.version).where(security_state.c.id == 1)).scalar_one()
-        model = self._model
-        if model is not None and model.version == version:
-            return model
-        with self._lock:
-            if self._model is None or self._model.version != version:
-                self._model = load_model(connection)
-            return self._model
+        super().__init__(security_state, load_model)
