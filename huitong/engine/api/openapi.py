@@ -198,6 +198,12 @@ def _meta_paths() -> dict[str, Any]:
                      "responses": {"200": _ok({"type": "object", "required": ["token"], "properties": {"token": {"type": "string"}}}),
                                    **_errors("400", "401", "413")}},
         },
+        "/api/v1/meta/field-types": {
+            "get": {"tags": tag, "summary": "The field types, their operators and options",
+                    "responses": {"200": _ok({"type": "object", "required": ["types"],
+                                              "properties": {"types": {"type": "array", "items": {"type": "object"}}}}),
+                                  **_errors("401")}},
+        },
         "/api/v1/meta/objects": {
             "get": {"tags": tag, "summary": "List objects", "responses": {"200": _ok(objects), **_errors("401")}},
             "post": {"tags": tag, "summary": "Create a custom object", "requestBody": _body(_ref("ObjectSpec")),
