@@ -16,18 +16,15 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-
-import psycopg
 
 from huitong.app import build_platform
 from huitong.config import Settings
 from huitong.engine.security.users import create_token, create_user
 from scripts import bench_http
 from scripts.bench_data import DealMaker
+from scripts.bench_databases import cpu_model, fresh_database
 from scripts.bench_measure import Bench, load
 from scripts.bench_profile import InProcess
 from scripts.bench_reads import measure_reads
@@ -71,33 +68,6 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 
 # -- fresh databases -----------------------------------------------------------------------------------------------
-@contextmanager
-def fresh_database(kind: str, args: argparse.Namespace) -> Iterator[str]:
-    """A new, empty database for one run, removed afterwards unless --keep."""
-    if kind == "sqlite":
-        path = WORK_DIR / "bench.db"
-        remove_sqlite(path)
-        yield f"sqlite:///{path}"
-        if not args.keep:
-            remove_sqlite(path)
-        return
-    admin = args.postgres_url
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {POSTGRES_DATABASE} WITH (FORCE)")
-        connection.execute(f"CREATE DATABASE {POSTGRES_DATABASE}")
-    try:
-        yield admin.rpartition("/")[0] + "/" + POSTGRES_DATABASE
-    finally:
-        if not args.keep:
-            with psycopg.connect(admin, autocommit=True) as connection:
-                connection.execute(f"DROP DATABASE IF EXISTS {POSTGRES_DATABASE} WITH (FORCE)")
-
-
-def remove_sqlite(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-
-
 def bootstrap(url: str) -> tuple[int, str]:
     """Migrate, then an administrator and an API token, as ``huitong migrate`` and ``huitong user add`` do."""
     platform = build_platform(Settings(database_url=url))
@@ -115,7 +85,7 @@ def bootstrap(url: str) -> tuple[int, str]:
 def run_database(kind: str, args: argparse.Namespace) -> DatabaseRun:
     started = time.monotonic()
     log(f"{NAMES[kind]}: fresh database, migrate, administrator and token")
-    with fresh_database(kind, args) as url:
+    with fresh_database(kind, WORK_DIR / "bench.db", args.postgres_url, POSTGRES_DATABASE, keep=args.keep) as url:
         user_id, token = bootstrap(url)
         driver = Driver(url)
         run = DatabaseRun(NAMES[kind], server_version(driver), args.records)
@@ -171,13 +141,6 @@ def memory_gib() -> str:
         if line.startswith("MemTotal:"):
             return f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
     return "unknown"
-
-
-def cpu_model() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return host.processor() or "unknown"
 
 
 def header(runs: list[DatabaseRun], args: argparse.Namespace, seconds: float) -> list[str]:

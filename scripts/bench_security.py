@@ -40,6 +40,7 @@ from huitong.engine.security import users as user_service
 from huitong.engine.security.tables import record_shares
 from huitong.engine.system_tables import users
 from scripts.bench_data import OBJECT, TABLE, DealMaker, ListParams, field_specs, list_params, object_spec
+from scripts.bench_databases import cpu_model, fresh_database
 
 WORK_DIR = Path("var/bench-security")
 POSTGRES_DATABASE = "huitong_bench_security"
@@ -78,34 +79,6 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 
 # -- fresh databases -----------------------------------------------------------------------------------------------
-def remove_sqlite(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-
-
-@contextmanager
-def fresh_database(kind: str, args: argparse.Namespace) -> Iterator[str]:
-    if kind == "sqlite":
-        WORK_DIR.mkdir(parents=True, exist_ok=True)
-        path = WORK_DIR / "bench-security.db"
-        remove_sqlite(path)
-        yield f"sqlite:///{path}"
-        if not args.keep:
-            remove_sqlite(path)
-        return
-    admin = args.postgres_url
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {POSTGRES_DATABASE} WITH (FORCE)")
-        connection.execute(f"CREATE DATABASE {POSTGRES_DATABASE}")
-    try:
-        yield admin.rpartition("/")[0] + "/" + POSTGRES_DATABASE
-    finally:
-        if not args.keep:
-            with psycopg.connect(admin, autocommit=True) as connection:
-                connection.execute(f"DROP DATABASE IF EXISTS {POSTGRES_DATABASE} WITH (FORCE)")
-
-
-# -- the organization ----------------------------------------------------------------------------------------------
 @dataclass
 class Org:
     admin: int = 0
@@ -375,7 +348,9 @@ def explain(p: Platform, run: DatabaseRun, kind: str, item: ListParams) -> None:
 def run_database(kind: str, args: argparse.Namespace) -> DatabaseRun:
     started = time.monotonic()
     log(f"{NAMES[kind]}: fresh database and migration")
-    with fresh_database(kind, args) as url:
+    with fresh_database(
+        kind, WORK_DIR / "bench-security.db", args.postgres_url, POSTGRES_DATABASE, keep=args.keep
+    ) as url:
         p = build_platform(Settings(database_url=url))
         try:
             p.migrate()
@@ -421,16 +396,6 @@ def commit() -> str:
                               check=True).stdout.strip()  # fmt: skip
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return host.processor() or "unknown"
 
 
 def render(runs: list[DatabaseRun], args: argparse.Namespace, pending: list[str]) -> str:
