@@ -24,5 +24,5 @@ def upgrade(db: Database, standard_objects: list[ObjectDef]) -> None:
     config = alembic_config()
     with db.engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, "heads")
     sync_standard_objects(db, standard_objects)
