@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | sha1sum | cut -c1-12)
 
-.PHONY: run test lint types unit bench install lock clean
+.PHONY: run test lint types unit bench install browser lock clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,6 +15,10 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP)
 
+## Debian's chromium (and CJK fonts) for the browser tests; Playwright's own browser download cannot work here
+browser:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk; }
+
 ## Start the CRM with demo data on SQLite (./var/huitong.db) at http://127.0.0.1:8000
 run: $(STAMP)
 	$(BIN)/huitong migrate
@@ -22,7 +26,7 @@ run: $(STAMP)
 	$(BIN)/huitong serve
 
 ## Lint, type-check and run every test on SQLite and PostgreSQL
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/ruff check huitong tests scripts
 	$(BIN)/ruff format --check huitong tests scripts
 	$(BIN)/mypy

@@ -17,4 +17,9 @@ fetch() {  # package@version, then the files to keep (paths inside the package),
 }
 
 fetch swagger-ui-dist@5.35.0 swagger-ui swagger-ui-bundle.js swagger-ui.css
+fetch @tabler/core@1.6.1 tabler dist/css/tabler.min.css dist/js/tabler.min.js
+fetch htmx.org@2.0.11 htmx dist/htmx.min.js
+fetch alpinejs@3.17.4 alpine dist/cdn.min.js
+fetch tom-select@2.6.2 tom-select dist/js/tom-select.complete.min.js dist/css/tom-select.bootstrap5.min.css
+fetch sortablejs@1.15.7 sortable Sortable.min.js
 echo "vendored into $target"
