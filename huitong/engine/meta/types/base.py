@@ -66,6 +66,8 @@ class FieldType:
     summable: ClassVar[bool] = False
     comparable: ClassVar[bool] = False  # min/max make sense
     can_be_unique: ClassVar[bool] = False
+    # The form control that edits a value (a macro in the web templates: text, textarea, number, select…).
+    widget: ClassVar[str] = "text"
 
     # -- definition --------------------------------------------------------------------------------------------
     def column_type(self, field: FieldDef) -> TypeEngine[Any]:
@@ -102,6 +104,10 @@ class FieldType:
     def input_schema(self, field: FieldDef) -> dict[str, Any]:
         """What the API accepts on write; usually what it returns."""
         return self.value_schema(field)
+
+    def display(self, field: FieldDef, value: Any) -> str:
+        """A value (in its JSON form) as people read it in the current locale."""
+        return "" if value is None else str(value)
 
     def is_empty(self, value: Any) -> bool:
         return value is None or value == ""

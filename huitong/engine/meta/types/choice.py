@@ -10,7 +10,7 @@ from sqlalchemy import Boolean, ColumnElement, String, Text, and_, func, not_, o
 from sqlalchemy.types import TypeEngine
 
 from huitong.engine.errors import FieldError
-from huitong.engine.i18n import _
+from huitong.engine.i18n import _, localized
 from huitong.engine.meta.types.base import FieldType, FilterEnv, ValueProblem, register
 
 if TYPE_CHECKING:
@@ -23,6 +23,11 @@ SEPARATOR = ";"
 @register
 class BooleanType(FieldType):
     name = "boolean"
+    widget = "checkbox"
+
+    def display(self, field: FieldDef, value: Any) -> str:
+        return "" if value is None else (_("Yes") if value else _("No"))
+
     operators = frozenset({"eq", "ne", "is_null"})
 
     def column_type(self, field: FieldDef) -> TypeEngine[Any]:
@@ -74,6 +79,12 @@ def picklist_value_errors(field: FieldDef) -> list[FieldError]:
 
 
 class ChoiceType(FieldType):
+    def label(self, field: FieldDef, value: str) -> str:
+        for entry in picklist_values(field):
+            if entry["value"] == value:
+                return localized(entry.get("label"), value)
+        return value
+
     def option_errors(self, field: FieldDef) -> list[FieldError]:
         return picklist_value_errors(field)
 
@@ -108,6 +119,11 @@ class ChoiceType(FieldType):
 @register
 class PicklistType(ChoiceType):
     name = "picklist"
+    widget = "select"
+
+    def display(self, field: FieldDef, value: Any) -> str:
+        return "" if value is None else self.label(field, value)
+
     can_be_unique = False
 
     def column_type(self, field: FieldDef) -> TypeEngine[Any]:
@@ -134,6 +150,11 @@ class MultiPicklistType(ChoiceType):
     """Several values of a list, stored as ``;a;b;`` so that one substring test finds a value on both databases."""
 
     name = "multi_picklist"
+    widget = "multiselect"
+
+    def display(self, field: FieldDef, value: Any) -> str:
+        return "、".join(self.label(field, item) for item in value or [])
+
     operators = frozenset({"contains", "in", "not_in", "is_null"})
     sortable = False
     groupable = False

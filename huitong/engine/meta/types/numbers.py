@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from sqlalchemy import BigInteger, Numeric
 from sqlalchemy.types import TypeEngine
 
+from huitong.engine import formatting
 from huitong.engine.errors import FieldError
 from huitong.engine.i18n import _
 from huitong.engine.meta.types.base import ORDERING, FieldType, FilterEnv, ValueProblem, register
@@ -68,6 +69,10 @@ class NumberType(FieldType):
 @register
 class IntegerType(NumberType):
     name = "integer"
+    widget = "number"
+
+    def display(self, field: FieldDef, value: Any) -> str:
+        return "" if value is None else formatting.number(value, 0)
 
     def column_type(self, field: FieldDef) -> TypeEngine[Any]:
         return BigInteger()
@@ -104,6 +109,10 @@ class IntegerType(NumberType):
 
 class DecimalLike(NumberType):
     default_scale: ClassVar[int] = 2
+    widget = "decimal"
+
+    def display(self, field: FieldDef, value: Any) -> str:
+        return "" if value is None else formatting.number(value, self.scale(field))
 
     def scale(self, field: FieldDef) -> int:
         return int(field.options.get("scale", self.default_scale))
@@ -170,6 +179,12 @@ class DecimalType(DecimalLike):
 @register
 class CurrencyType(DecimalLike):
     name = "currency"
+    widget = "currency"
+
+    def display(self, field: FieldDef, value: Any) -> str:
+        if value is None:
+            return ""
+        return formatting.money(value, str(field.options.get("currency", "CNY")), self.scale(field))
 
     def option_errors(self, field: FieldDef) -> list[FieldError]:
         currency = field.options.get("currency", "CNY")
@@ -187,3 +202,7 @@ class PercentType(DecimalLike):
     """A percentage as written by people: 12.5 means 12.5 %."""
 
     name = "percent"
+    widget = "percent"
+
+    def display(self, field: FieldDef, value: Any) -> str:
+        return "" if value is None else f"{formatting.number(value)}%"

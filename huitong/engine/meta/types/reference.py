@@ -47,6 +47,7 @@ class ReferenceType(FieldType):
 @register
 class LookupType(ReferenceType):
     name = "lookup"
+    widget = "lookup"
 
     def target(self, field: FieldDef) -> str:
         return str(field.options.get("target", ""))
@@ -69,6 +70,7 @@ class UserType(ReferenceType):
     """A user of the CRM (owner, created_by …); users live in the system table ``users``."""
 
     name = "user"
+    widget = "user"
 
     def target(self, field: FieldDef) -> str:
         return "user"

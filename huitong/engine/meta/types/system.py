@@ -22,6 +22,7 @@ PATTERN_TOKEN = re.compile(r"\{(YYYY|YY|MM|DD|0+)\}")
 @register
 class IdType(FieldType):
     name = "id"
+    widget = "readonly"
     operators = ORDERING - {"is_null"}
     writable = False
     comparable = True
@@ -44,6 +45,7 @@ class AutoNumberType(FieldType):
     """
 
     name = "auto_number"
+    widget = "readonly"
     operators = TEXTUAL
     writable = False
     always_indexed = True

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import ColumnElement, Date, and_, or_
 from sqlalchemy.types import TypeEngine
 
+from huitong.engine import formatting
 from huitong.engine.i18n import _
 from huitong.engine.meta.types.base import ORDERING, FieldType, FilterEnv, ValueProblem, register
 from huitong.engine.query import relative_dates
@@ -68,6 +69,10 @@ class TemporalType(FieldType):
 @register
 class DateType(TemporalType):
     name = "date"
+    widget = "date"
+
+    def display(self, field: FieldDef, value: Any) -> str:
+        return "" if value is None else formatting.day(value)
 
     def column_type(self, field: FieldDef) -> TypeEngine[Any]:
         return Date()
@@ -108,6 +113,10 @@ class DateType(TemporalType):
 @register
 class DateTimeType(TemporalType):
     name = "datetime"
+    widget = "datetime"
+
+    def display(self, field: FieldDef, value: Any) -> str:
+        return "" if value is None else formatting.moment(value)
 
     def column_type(self, field: FieldDef) -> TypeEngine[Any]:
         return UtcDateTime()

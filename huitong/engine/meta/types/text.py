@@ -85,6 +85,7 @@ class TextType(TextLike):
 @register
 class LongTextType(TextLike):
     name = "long_text"
+    widget = "textarea"
     default_max_length = 32000
     largest_max_length = 131072
     sortable = False
@@ -101,6 +102,7 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 @register
 class EmailType(TextLike):
     name = "email"
+    widget = "email"
     default_max_length = 254
     largest_max_length = 254
 
@@ -117,6 +119,7 @@ PHONE_CHARACTERS = re.compile(r"^\+?[0-9 ()\-./]+(?:\s*(?:ext\.?|x|转)\s*[0-9]+
 @register
 class PhoneType(TextLike):
     name = "phone"
+    widget = "tel"
     default_max_length = 40
     largest_max_length = 40
 
@@ -130,6 +133,7 @@ class PhoneType(TextLike):
 @register
 class UrlType(TextLike):
     name = "url"
+    widget = "url"
     default_max_length = 1024
     largest_max_length = 2048
     operators = EQUALITY | {"contains", "starts_with", "ends_with"}

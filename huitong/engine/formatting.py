@@ -1,0 +1,49 @@
+"""Numbers, money and dates as people read them in the current locale and time zone (Babel's CLDR data).
+
+The locale is the request's (``huitong.engine.i18n.current_locale``); the zone is the reader's, set per request
+like the locale, so a datetime stored in UTC reads as the reader's wall-clock time.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time
+from babel.numbers import format_decimal, get_currency_symbol
+
+from huitong.engine.i18n import current_locale
+
+current_zone: ContextVar[ZoneInfo | None] = ContextVar("current_zone", default=None)
+
+
+def number(value: Decimal | int | str, scale: int | None = None) -> str:
+    """Grouped digits; ``scale`` fixes the fraction digits (a currency's two), otherwise they are as stored."""
+    amount = Decimal(str(value))
+    pattern = None if scale is None else "#,##0" + ("." + "0" * scale if scale else "")
+    return format_decimal(amount, format=pattern, locale=current_locale.get(), decimal_quantization=scale is not None)
+
+
+def money(value: Decimal | int | str, currency: str, scale: int = 2) -> str:
+    """¥1,234.00: the yuan keeps its own sign in English too, as Chinese companies write it (not "CN¥")."""
+    symbol_locale = "zh_CN" if currency == "CNY" else current_locale.get()
+    symbol = get_currency_symbol(currency, locale=symbol_locale)
+    amount = Decimal(str(value))
+    sign = "-" if amount < 0 else ""
+    return f"{sign}{symbol}{number(abs(amount), scale)}"
+
+
+def day(value: date | str) -> str:
+    moment = date.fromisoformat(value) if isinstance(value, str) else value
+    return format_date(moment, format="medium", locale=current_locale.get())
+
+
+def moment(value: datetime | str) -> str:
+    stamp = datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else value
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=UTC)
+    local = stamp.astimezone(current_zone.get() or UTC)
+    locale = current_locale.get()
+    return f"{format_date(local, format='medium', locale=locale)} {format_time(local, format='short', locale=locale)}"
