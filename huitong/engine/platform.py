@@ -3,7 +3,7 @@ per process. Modules plug in through ``Module``; the engine never imports them."
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -27,6 +27,7 @@ class Module:
 
     name: str
     objects: list[ObjectDef] = field(default_factory=list)
+    label: Mapping[str, str] = field(default_factory=dict)  # in navigation, e.g. {"en": "Sales", "zh_CN": "销售"}
     install_hooks: Callable[[Hooks], None] | None = None
     routers: list[Any] = field(default_factory=list)
 

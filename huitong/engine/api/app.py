@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
 from huitong import __version__
@@ -14,6 +14,7 @@ from huitong.engine.api import routes_auth, routes_meta, routes_records, routes_
 from huitong.engine.api.openapi import build_openapi
 from huitong.engine.api.support import LocaleMiddleware, install_error_handlers, json_response, platform_of
 from huitong.engine.platform import Platform
+from huitong.engine.web import pages_list, pages_record, pages_shell
 
 STATIC = Path(__file__).resolve().parent.parent.parent / "static"
 
@@ -33,7 +34,8 @@ def create_app(platform: Platform) -> FastAPI:
             app.include_router(router)
     app.add_api_route("/api/v1/openapi.json", openapi_document, methods=["GET"])
     app.add_api_route("/api/docs", api_docs, methods=["GET"])
-    app.add_api_route("/", home, methods=["GET"])
+    for pages in (pages_shell, pages_list, pages_record):  # lists before records: /new is not a record id
+        app.include_router(pages.router)
     if STATIC.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
@@ -54,7 +56,3 @@ def api_docs() -> Response:
         swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
         swagger_favicon_url="/static/favicon.svg",
     )
-
-
-def home() -> Response:
-    return RedirectResponse("/api/docs")

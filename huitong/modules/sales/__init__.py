@@ -5,4 +5,4 @@ from __future__ import annotations
 from huitong.engine.platform import Module
 from huitong.modules.sales.definition import OBJECTS
 
-module = Module(name="sales", objects=OBJECTS)
+module = Module(name="sales", objects=OBJECTS, label={"en": "Sales", "zh_CN": "销售"})

@@ -1,0 +1,1 @@
+"""The browser UI: server-rendered pages for every object, generated from metadata (see docs/ARCHITECTURE.md)."""

@@ -1,0 +1,96 @@
+"""One Jinja environment for every page: autoescaped, translated with the catalogs, modules' templates beside ours.
+
+Templates translate with ``_("…")`` and format with ``% {"name": …}`` after translating, as the Python code does,
+so ``python -m scripts.i18n`` extracts and checks their messages too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.responses import HTMLResponse
+
+from huitong.engine import formatting
+from huitong.engine.i18n import current_locale, gettext, localized
+from huitong.engine.meta.model import FieldDef
+from huitong.engine.meta.schema import Schema
+from huitong.engine.platform import Platform
+from huitong.engine.records.context import Actor
+from huitong.engine.web.session import PageUser
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+@cache
+def environment() -> Environment:
+    loader = FileSystemLoader(str(TEMPLATES))
+    env = Environment(loader=loader, autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+    env.globals.update(_=gettext, gettext=gettext, localized=localized, zip=zip)
+    env.filters["label"] = lambda labels, fallback="": localized(labels, fallback)
+    env.filters["moment"] = formatting.moment
+    return env
+
+
+@dataclass(frozen=True)
+class NavItem:
+    name: str
+    label: str
+    plural: str
+    creatable: bool
+
+
+@dataclass(frozen=True)
+class NavGroup:
+    name: str
+    label: str
+    objects: list[NavItem]
+
+
+def navigation(platform: Platform, schema: Schema, actor: Actor) -> list[NavGroup]:
+    """The objects the user may read, grouped by module in the platform's order, custom objects last; a module
+    none of whose objects they may read is absent."""
+    groups: dict[str | None, list[NavItem]] = {}
+    for definition in schema.objects.values():
+        if platform.access.may(actor, definition, "read"):
+            label = localized(definition.label, definition.name)
+            item = NavItem(definition.name, label, localized(definition.plural_label, label),
+                           platform.access.may(actor, definition, "create"))  # fmt: skip
+            groups.setdefault(definition.module, []).append(item)
+    labels = {module.name: localized(module.label, module.name) for module in platform.modules}
+    order = [*labels, None]
+    named = sorted(groups, key=lambda name: order.index(name) if name in order else len(order))
+    return [
+        NavGroup(
+            name or "custom",
+            labels.get(name or "", name or "") if name else gettext("Custom objects"),
+            sorted(groups[name], key=lambda item: item.plural),
+        )
+        for name in named
+    ]
+
+
+def render(
+    request: Request,
+    name: str,
+    context: Mapping[str, Any],
+    *,
+    user: PageUser | None = None,
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> HTMLResponse:
+    template = environment().get_template(name)
+    html = template.render(
+        request=request, user=user, locale=current_locale.get(), htmx=request.headers.get("hx-request") == "true",
+        **context,
+    )  # fmt: skip
+    return HTMLResponse(html, status_code=status, headers=dict(headers or {}))
+
+
+def field_label(field: FieldDef) -> str:
+    return localized(field.label, field.name)

@@ -1,0 +1,58 @@
+// Huitong's small layer of behaviour: drawer, keyboard shortcuts, unsaved-changes warning, type-ahead widgets.
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-drawer-toggle]")) document.body.classList.toggle("drawer-open");
+  });
+  document.addEventListener("keydown", function (event) {
+    const typing = event.target.closest("input, textarea, select, [contenteditable]");
+    if (event.key === "/" && !typing) {
+      const box = document.getElementById("global-search");
+      if (box) { event.preventDefault(); box.focus(); }
+    }
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      const form = event.target.closest("form");
+      if (form) { event.preventDefault(); form.requestSubmit(); }
+    }
+  });
+
+  // Unsaved changes: a form marked data-warn-unsaved asks before the page is left with edits in it.
+  let dirty = null;
+  document.addEventListener("input", function (event) {
+    const form = event.target.closest("form[data-warn-unsaved]");
+    if (form) dirty = form;
+  });
+  document.addEventListener("submit", function () { dirty = null; });
+  window.addEventListener("beforeunload", function (event) {
+    if (dirty && document.body.contains(dirty)) { event.preventDefault(); event.returnValue = ""; }
+  });
+
+  function enhance(root) {
+    if (!window.TomSelect) return;
+    root.querySelectorAll("select[data-lookup]:not(.tomselected)").forEach(function (select) {
+      new TomSelect(select, {
+        valueField: "id", labelField: "title", searchField: ["title"], maxOptions: 20, preload: "focus",
+        load: function (query, callback) {
+          fetch(select.dataset.lookup + "?q=" + encodeURIComponent(query), { credentials: "same-origin" })
+            .then(function (r) { return r.json(); }).then(function (body) { callback(body.results); })
+            .catch(function () { callback(); });
+        },
+      });
+    });
+    root.querySelectorAll("select[data-enhance]:not(.tomselected)").forEach(function (select) {
+      new TomSelect(select, { plugins: select.multiple ? ["remove_button"] : [] });
+    });
+    root.querySelectorAll("[data-sortable]").forEach(function (list) {
+      if (window.Sortable && !list.dataset.sortableReady) {
+        list.dataset.sortableReady = "1";
+        Sortable.create(list, { handle: "[data-drag-handle]", animation: 150 });
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+  document.addEventListener("htmx:afterSwap", function (event) { enhance(event.target); });
+
+  window.globalSearch = function () {
+    return { open: false, close: function () { this.open = false; } };
+  };
+})();
