@@ -50,6 +50,7 @@ CATALOG_HEADER = (
 )
 # The names huitong.engine.i18n exports for translating; None means "the first argument is the message".
 KEYWORDS: dict[str, None] = {"_": None, "gettext": None}
+JINJA = "jinja2.ext:babel_extract"
 TRANSLATOR_COMMENT_TAG = "Translators:"
 
 # A named conversion such as %(name)s, the only kind the code uses. ``%%`` (a literal percent sign) is matched too
@@ -65,6 +66,11 @@ def catalog_path(locale: str) -> Path:
 
 def relative(path: Path) -> str:
     return path.relative_to(ROOT).as_posix()
+
+
+def template_files() -> list[Path]:
+    """The page templates: they translate with ``_("…")`` as the Python code does."""
+    return sorted(PACKAGE_DIR.rglob("templates/**/*.html"))
 
 
 def source_files() -> list[Path]:
@@ -85,13 +91,15 @@ def extract_template() -> Catalog:
     template = Catalog(
         header_comment=TEMPLATE_HEADER, project=PROJECT, version=version("huitong"), charset="utf-8", fuzzy=False
     )
-    for path in source_files():
+    sources = [("python", path) for path in source_files()] + [(JINJA, path) for path in template_files()]
+    for method, path in sources:
         for lineno, message, comments, context in extract_from_file(
-            "python",
+            method,
             path,
             keywords=KEYWORDS,
             comment_tags=(TRANSLATOR_COMMENT_TAG,),
             strip_comment_tags=True,
+            options={"trim_blocks": "true", "lstrip_blocks": "true"} if method == JINJA else None,
         ):
             # Adding a message twice merges its locations, so each msgid appears once.
             template.add(message, None, [(relative(path), lineno)], auto_comments=comments, context=context)

@@ -14,7 +14,7 @@ from huitong.engine.api import routes_auth, routes_meta, routes_records, routes_
 from huitong.engine.api.openapi import build_openapi
 from huitong.engine.api.support import LocaleMiddleware, install_error_handlers, json_response, platform_of
 from huitong.engine.platform import Platform
-from huitong.engine.web import pages_list, pages_record, pages_shell
+from huitong.engine.web.routes import ROUTERS as PAGE_ROUTERS
 
 STATIC = Path(__file__).resolve().parent.parent.parent / "static"
 
@@ -34,8 +34,8 @@ def create_app(platform: Platform) -> FastAPI:
             app.include_router(router)
     app.add_api_route("/api/v1/openapi.json", openapi_document, methods=["GET"])
     app.add_api_route("/api/docs", api_docs, methods=["GET"])
-    for pages in (pages_shell, pages_list, pages_record):  # lists before records: /new is not a record id
-        app.include_router(pages.router)
+    for router in PAGE_ROUTERS:
+        app.include_router(router)
     if STATIC.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

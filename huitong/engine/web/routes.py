@@ -1,0 +1,10 @@
+"""Every page router, in the order they must match: a fixed path such as ``/records/{object}/new`` before the
+``/records/{object}/{id}`` that would otherwise take "new" for an id."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from huitong.engine.web import pages_list, pages_record, pages_shell
+
+ROUTERS: list[APIRouter] = [pages_shell.router, pages_list.router, pages_record.router]
