@@ -66,9 +66,27 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
 
 @cli.command(help=_("Create or upgrade the database: system tables, then the standard objects."))
 def migrate() -> None:
+    from huitong.engine.search.maintenance import reindex_pending
+
     platform = _platform()
     platform.migrate()
+    indexed = reindex_pending(platform.db, platform.cache)
+    if indexed:
+        click.echo(_("%(count)s records indexed for search.") % {"count": indexed})
     click.echo(_("The database is up to date."))
+
+
+@cli.command(help=_("Index records for search: the fields waiting for it, or with --all everything again."))
+@click.option("--all", "everything", is_flag=True, help=_("Rebuild the whole search index."))
+def reindex(everything: bool) -> None:
+    from huitong.engine.search.maintenance import queue_everything, reindex_pending
+
+    platform = _platform()
+    if everything:
+        with platform.db.write() as connection:
+            queue_everything(connection, rebuild=True)
+    indexed = reindex_pending(platform.db, platform.cache)
+    click.echo(_("%(count)s records indexed for search.") % {"count": indexed})
 
 
 @cli.group(help=_("Manage users."))

@@ -98,6 +98,7 @@ meta_fields = Table(
     Column("default_value", JSON),
     Column("options", JSON, nullable=False),
     Column("position", Integer, nullable=False),
+    Column("searchable", Boolean),  # null: as the field type says (0004_search_terms)
     UniqueConstraint("object_id", "name"),
 )
 

@@ -10,7 +10,14 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
 from huitong import __version__
-from huitong.engine.api import routes_auth, routes_meta, routes_records, routes_security, routes_sharing
+from huitong.engine.api import (
+    routes_auth,
+    routes_meta,
+    routes_records,
+    routes_search,
+    routes_security,
+    routes_sharing,
+)
 from huitong.engine.api.openapi import build_openapi
 from huitong.engine.api.support import LocaleMiddleware, install_error_handlers, json_response, platform_of
 from huitong.engine.platform import Platform
@@ -29,6 +36,7 @@ def create_app(platform: Platform) -> FastAPI:
     app.include_router(routes_records.router)
     app.include_router(routes_security.router)
     app.include_router(routes_sharing.router)
+    app.include_router(routes_search.router)
     for module in platform.modules:
         for router in module.routers:
             app.include_router(router)

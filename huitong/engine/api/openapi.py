@@ -9,6 +9,7 @@ from huitong.engine.api.openapi_parts import ID_SCHEMA
 from huitong.engine.api.openapi_parts import body as _body
 from huitong.engine.api.openapi_parts import errors as _errors
 from huitong.engine.api.openapi_parts import ok as _ok
+from huitong.engine.api.openapi_search import search_paths
 from huitong.engine.api.openapi_security import security_paths
 from huitong.engine.meta.model import FieldDef, ObjectDef
 from huitong.engine.meta.schema import Schema
@@ -174,7 +175,8 @@ COMMON_SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["name", "type", "label"],
         "properties": {"name": {"type": "string"}, "type": {"type": "string"}, "label": {"$ref": "#/components/schemas/Labels"},
-                       "required": {"type": "boolean"}, "unique": {"type": "boolean"}, "indexed": {"type": "boolean"}, "tracked": {"type": "boolean"}},
+                       "required": {"type": "boolean"}, "unique": {"type": "boolean"}, "indexed": {"type": "boolean"}, "tracked": {"type": "boolean"},
+                       "searchable": {"type": ["boolean", "null"]}},
     },
     "Object": {"type": "object", "required": ["name", "label", "custom", "title_field"]},
     "Field": {"type": "object", "required": ["name", "type", "label"]},
@@ -241,7 +243,7 @@ def _meta_paths() -> dict[str, Any]:
 
 
 def build_openapi(schema: Schema) -> dict[str, Any]:
-    paths = {**_meta_paths(), **security_paths()}
+    paths = {**_meta_paths(), **security_paths(), **search_paths()}
     schemas = dict(COMMON_SCHEMAS)
     for definition in schema.objects.values():
         paths.update(_object_paths(definition))

@@ -10,7 +10,11 @@ from huitong.engine.meta.schema import system_fields
 
 
 def field(name: str, kind: str, en: str, zh: str, **options: Any) -> FieldDef:
-    flags = {key: options.pop(key) for key in ("required", "unique", "indexed", "tracked", "default") if key in options}
+    flags = {
+        key: options.pop(key)
+        for key in ("required", "unique", "indexed", "tracked", "default", "searchable")
+        if key in options
+    }
     return FieldDef(name=name, type=kind, label={"en": en, "zh_CN": zh}, options=options, **flags)
 
 

@@ -38,6 +38,7 @@ class FieldDef:
     position: int = 0
     id: int | None = None
     read_only: bool = False  # for one user, by field-level security; never stored
+    searchable: bool | None = None  # found by global search; None: as the type says (and on for the title field)
 
     @cached_property
     def field_type(self) -> FieldType:
@@ -80,6 +81,20 @@ class ObjectDef:
     def user_fields(self) -> list[FieldDef]:
         """Fields a user defines values for (everything but the system columns), in display order."""
         return sorted((f for f in self.fields.values() if not f.is_system), key=lambda f: f.position)
+
+    def is_searchable(self, definition: FieldDef) -> bool:
+        """Whether global search finds records by this field: as the field says, else as its type says; the
+        title field is searchable unless it says otherwise."""
+        kind = definition.field_type
+        if not kind.can_be_searched:
+            return False
+        if definition.searchable is not None:
+            return definition.searchable
+        return kind.searchable_by_default or definition.name == self.title_field
+
+    @cached_property
+    def searchable_fields(self) -> list[FieldDef]:
+        return [f for f in self.fields.values() if self.is_searchable(f)]
 
     def with_field(self, definition: FieldDef) -> ObjectDef:
         return replace(self, fields={**self.fields, definition.name: definition})

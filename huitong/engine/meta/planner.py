@@ -98,6 +98,10 @@ def field_errors(schema: Schema, owner: ObjectDef | None, definition: FieldDef) 
             )
     if definition.unique and not definition.field_type.can_be_unique:
         errors.append(FieldError("unique", "invalid_option", _("Fields of this type cannot be unique.")))
+    if definition.searchable and not definition.field_type.can_be_searched:
+        errors.append(
+            FieldError("searchable", "invalid_option", _("Search cannot find records by this type of field."))
+        )
     if definition.default is not None:
         try:
             definition.field_type.coerce(definition, definition.default)

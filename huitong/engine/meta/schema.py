@@ -160,6 +160,7 @@ def field_from_row(row: Mapping[str, Any]) -> FieldDef:
         options=row["options"] or {},
         position=row["position"],
         id=row["id"],
+        searchable=row.get("searchable"),
     )
 
 
@@ -177,4 +178,5 @@ def field_row(definition: FieldDef) -> dict[str, Any]:
         "default_value": definition.default,
         "options": dict(definition.options),
         "position": definition.position,
+        "searchable": definition.searchable,
     }

@@ -21,6 +21,7 @@ from huitong.engine.meta.model import FieldDef, ObjectDef
 from huitong.engine.meta.planner import Plan
 from huitong.engine.meta.registry import lock_metadata
 from huitong.engine.meta.schema import Schema, load_schema
+from huitong.engine.search.maintenance import search_fields_changed
 from huitong.engine.security import audit
 
 # Checks that look beyond the schema (saved views, reports … added by later parts) before a field is deleted.
@@ -49,11 +50,13 @@ def _run(db: Database, change: Change, make_plan: Callable[[Connection, Schema],
                 raise conflict(already[0].message, list(plan.errors), code="already_exists")
             raise validation_failed(list(plan.errors))
         apply_plan(connection, plan)
+        after = load_schema(connection)
         if plan.actions:
+            search_fields_changed(connection, schema, after)
             audit.record(
                 connection, change.actor_id, change.action, change.target, change.detail, now=datetime.now(UTC)
             )
-        return load_schema(connection)
+        return after
 
 
 def create_object(db: Database, raw: Any, actor_id: int | None = None) -> ObjectDef:
@@ -84,7 +87,7 @@ def add_field(db: Database, object_name: str, raw: Any, actor_id: int | None = N
         return planner.plan_add_field(schema, object_name, definition)
 
     schema = _run(db, Change(actor_id, "field.create", f"{object_name}.{_name_of(raw)}", raw), make_plan)
-    return schema.object(object_name).fields[str(raw["name"])]
+    return _as_seen(schema.object(object_name), str(raw["name"]))
 
 
 def update_field(db: Database, object_name: str, field_name: str, raw: Any, actor_id: int | None = None) -> FieldDef:
@@ -94,7 +97,7 @@ def update_field(db: Database, object_name: str, field_name: str, raw: Any, acto
         return planner.plan_update_field(schema, object_name, before, after)
 
     change = Change(actor_id, "field.update", f"{object_name}.{field_name}", raw)
-    return _run(db, change, make_plan).object(object_name).fields[field_name]
+    return _as_seen(_run(db, change, make_plan).object(object_name), field_name)
 
 
 def delete_field(db: Database, object_name: str, field_name: str, actor_id: int | None = None) -> None:
@@ -113,6 +116,12 @@ def delete_field(db: Database, object_name: str, field_name: str, actor_id: int 
 def sync_standard_objects(db: Database, declared: list[ObjectDef]) -> None:
     change = Change(None, "standard_objects.sync", ", ".join(d.name for d in declared))
     _run(db, change, lambda _c, schema: planner.plan_sync(schema, declared))
+
+
+def _as_seen(owner: ObjectDef, field_name: str) -> FieldDef:
+    """The field with ``searchable`` as it applies in its object (the title field's default depends on it)."""
+    definition = owner.fields[field_name]
+    return definition.with_changes(searchable=owner.is_searchable(definition))
 
 
 def _name_of(raw: Any) -> str:

@@ -11,7 +11,9 @@ from huitong.engine.meta.model import FieldDef, ObjectDef
 from huitong.engine.meta.schema import system_fields
 from huitong.engine.meta.types import field_type, field_types
 
-FIELD_KEYS = {"name", "type", "label", "help", "required", "unique", "indexed", "tracked", "default", "position"}
+FIELD_KEYS = {
+    "name", "type", "label", "help", "required", "unique", "indexed", "tracked", "default", "position", "searchable",
+}  # fmt: skip
 FLAG_KEYS = ("required", "unique", "indexed", "tracked")
 # Options any type may carry; each type declares its own through option_schema().
 TYPE_OPTION_KEYS = {"max_length", "min", "max", "scale", "currency", "values", "target", "pattern", "master_detail"}
@@ -66,6 +68,9 @@ def read_field(raw: Any, *, custom: bool, position: int, partial: FieldDef | Non
         if not isinstance(value, bool):
             errors.append(FieldError(key, "invalid_type", _("Enter true or false.")))
         flags[key] = bool(value)
+    searchable = raw.get("searchable", partial.searchable if partial else None)
+    if searchable is not None and not isinstance(searchable, bool):
+        errors.append(FieldError("searchable", "invalid_type", _("Enter true, false or null.")))
     position_value = raw.get("position", partial.position if partial else position)
     if not isinstance(position_value, int) or isinstance(position_value, bool):
         errors.append(FieldError("position", "invalid_type", _("Enter a whole number.")))
@@ -89,6 +94,7 @@ def read_field(raw: Any, *, custom: bool, position: int, partial: FieldDef | Non
         options=options,
         position=int(position_value),
         id=partial.id if partial else None,
+        searchable=searchable,
         **flags,
     )
 
@@ -141,8 +147,15 @@ def patch_object(definition: ObjectDef, raw: Any) -> ObjectDef:
     return replace(definition, label=label or {}, plural_label=plural, title_field=str(title))
 
 
-def field_json(definition: FieldDef) -> dict[str, Any]:
-    """A field as the metadata API shows it."""
+def field_json(definition: FieldDef, owner: ObjectDef | None = None) -> dict[str, Any]:
+    """A field as the metadata API shows it (``searchable``: whether search finds records by it, in ``owner``)."""
+    kind = definition.field_type
+    if owner is not None:
+        searchable = owner.is_searchable(definition)
+    else:
+        searchable = kind.can_be_searched and (
+            kind.searchable_by_default if definition.searchable is None else definition.searchable
+        )
     return {
         "name": definition.name,
         "type": definition.type,
@@ -154,6 +167,7 @@ def field_json(definition: FieldDef) -> dict[str, Any]:
         "unique": definition.unique,
         "indexed": definition.has_index,
         "tracked": definition.tracked,
+        "searchable": searchable,
         "default": definition.default,
         "position": definition.position,
         "writable": definition.writable,
@@ -173,7 +187,7 @@ def object_json(definition: ObjectDef, *, with_fields: bool = True) -> dict[str,
     }
     if with_fields:
         ordered = sorted(definition.fields.values(), key=lambda f: (f.position, f.name))
-        body["fields"] = [field_json(f) for f in ordered]
+        body["fields"] = [field_json(f, definition) for f in ordered]
     return body
 
 

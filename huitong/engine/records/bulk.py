@@ -21,6 +21,7 @@ from huitong.engine.records import checks
 from huitong.engine.records.context import Actor, HookCall, WriteContext
 from huitong.engine.records.service import RecordService, changed_values
 from huitong.engine.records.values import apply_defaults, read_input, required_errors
+from huitong.engine.search import index as search_index
 
 MAX_RECORDS = 10_000
 OPERATIONS = ("create", "update", "upsert")
@@ -257,9 +258,11 @@ class BulkWriter:
                 row["id"] = record_id
             columns = sorted({name for row in rows for name in row})
             context.connection.execute(insert(table), [{name: row.get(name) for name in columns} for row in rows])
+            search_index.added(context.connection, self.service.full(context, definition.name), rows)
             for item, row in zip(new, rows, strict=True):
                 item.record_id, item.created = row["id"], True
                 self.service.hooks.run("after_create", HookCall(context, definition, row["id"], row))
+        updated: list[tuple[dict[str, Any], dict[str, Any]]] = []
         for item in items:
             if item.created or item.before is None:
                 continue
@@ -267,7 +270,10 @@ class BulkWriter:
             if changes:
                 self.service.write_update(context, definition, item.before, changes)
             after = {**item.before, **changes}
+            updated.append((item.before, after))
             self.service.hooks.run("after_update", HookCall(context, definition, item.record_id, after, item.before))
+        if updated:
+            search_index.changed(context.connection, self.service.full(context, definition.name), updated)
 
     def result(self, item: Item, *, rolled_back: bool = False) -> dict[str, Any]:
         if item.errors:

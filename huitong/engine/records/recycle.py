@@ -11,6 +11,7 @@ from huitong.engine.errors import FieldError, bad_request
 from huitong.engine.i18n import _
 from huitong.engine.meta.schema import Schema
 from huitong.engine.records.context import Actor
+from huitong.engine.search import index as search_index
 from huitong.engine.security.access import AccessPolicy
 from huitong.engine.system_tables import field_history, recycle_bin
 
@@ -109,6 +110,7 @@ def _purge_records(connection: Connection, schema: Schema, name: str, ids: list[
     connection.execute(
         delete(field_history).where(field_history.c.object_name == name, field_history.c.record_id.in_(ids))
     )
+    search_index.purged(connection, schema.objects[name], ids)
 
 
 def cutoff(now: datetime, days: int) -> datetime:

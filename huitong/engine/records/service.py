@@ -25,6 +25,7 @@ from huitong.engine.records import checks, history
 from huitong.engine.records.autonumber import next_numbers
 from huitong.engine.records.context import Actor, HookCall, Hooks, WriteContext
 from huitong.engine.records.values import Record, apply_defaults, read_input, required_errors, row_values, title_of
+from huitong.engine.search import index as search_index
 from huitong.engine.security.access import AccessPolicy
 from huitong.engine.security.tables import security_state
 from huitong.engine.system_tables import meta_state, recycle_bin
@@ -106,6 +107,7 @@ class RecordService:
         table = context.schema.table(object_name)
         record_id = context.connection.execute(insert(table).values(**row).returning(table.c.id)).scalar_one()
         row["id"] = record_id
+        search_index.added(context.connection, self.full(context, object_name), [row])
         self.hooks.run("after_create", HookCall(context, definition, record_id, row))
         return Record(definition, row_values(definition, row))
 
@@ -138,6 +140,7 @@ class RecordService:
         if changes:
             self.write_update(context, definition, before, changes)
             after.update(version=before["version"] + 1, updated_at=context.now, updated_by=context.actor.user_id)
+            search_index.changed(context.connection, self.full(context, object_name), [(before, after)])
         self.hooks.run("after_update", HookCall(context, definition, record_id, after, before))
         return Record(definition, row_values(definition, after))
 
@@ -220,6 +223,10 @@ class RecordService:
         return dict(row)
 
     # -- shared steps ------------------------------------------------------------------------------------------
+    def full(self, context: WriteContext, object_name: str) -> ObjectDef:
+        """The object with every field, whatever the actor's view of it hides (for the search index)."""
+        return self.cache.current(context.connection, context.schema.version).object(object_name)
+
     def load_for_write(
         self, context: WriteContext, definition: ObjectDef, record_id: int, action: str
     ) -> dict[str, Any]:

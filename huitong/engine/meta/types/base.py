@@ -66,6 +66,7 @@ class FieldType:
     summable: ClassVar[bool] = False
     comparable: ClassVar[bool] = False  # min/max make sense
     can_be_unique: ClassVar[bool] = False
+    searchable_by_default: ClassVar[bool] = False  # found by global search unless the field says otherwise
     # The form control that edits a value (a macro in the web templates: text, textarea, number, select…).
     widget: ClassVar[str] = "text"
 
@@ -111,6 +112,15 @@ class FieldType:
 
     def is_empty(self, value: Any) -> bool:
         return value is None or value == ""
+
+    # -- search ------------------------------------------------------------------------------------------------
+    def search_terms(self, field: FieldDef, value: Any) -> list[tuple[str, bool]]:
+        """The terms global search finds a stored value by: (normalized term, starts the value); see search.terms."""
+        return []
+
+    @property
+    def can_be_searched(self) -> bool:
+        return type(self).search_terms is not FieldType.search_terms
 
     # -- filtering ---------------------------------------------------------------------------------------------
     def filter_value(self, field: FieldDef, operator: str, raw: Any, env: FilterEnv) -> Any:

@@ -12,6 +12,7 @@ from huitong.engine.errors import FieldError
 from huitong.engine.i18n import _
 from huitong.engine.meta.types.base import ORDERING, TEXTUAL, FieldType, ValueProblem, register
 from huitong.engine.meta.types.reference import coerce_id
+from huitong.engine.search.terms import text_terms
 
 if TYPE_CHECKING:
     from huitong.engine.meta.model import FieldDef
@@ -49,6 +50,7 @@ class AutoNumberType(FieldType):
     operators = TEXTUAL
     writable = False
     always_indexed = True
+    searchable_by_default = True
 
     def column_type(self, field: FieldDef) -> TypeEngine[Any]:
         return String(64)
@@ -77,3 +79,6 @@ class AutoNumberType(FieldType):
 
     def value_schema(self, field: FieldDef) -> dict[str, Any]:
         return {"type": "string"}
+
+    def search_terms(self, field: FieldDef, value: Any) -> list[tuple[str, bool]]:
+        return text_terms(str(value)) if value else []

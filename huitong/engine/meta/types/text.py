@@ -12,6 +12,7 @@ from sqlalchemy.types import TypeEngine
 from huitong.engine.errors import FieldError
 from huitong.engine.i18n import _
 from huitong.engine.meta.types.base import EQUALITY, TEXTUAL, FieldType, FilterEnv, ValueProblem, register
+from huitong.engine.search.terms import digit_terms, text_terms
 
 if TYPE_CHECKING:
     from huitong.engine.meta.model import FieldDef
@@ -76,6 +77,9 @@ class TextLike(FieldType):
     def from_cursor(self, field: FieldDef, value: Any) -> Any:
         return None if value is None else str(value)
 
+    def search_terms(self, field: FieldDef, value: Any) -> list[tuple[str, bool]]:
+        return text_terms(str(value)) if value else []
+
 
 @register
 class TextType(TextLike):
@@ -105,6 +109,7 @@ class EmailType(TextLike):
     widget = "email"
     default_max_length = 254
     largest_max_length = 254
+    searchable_by_default = True
 
     def normalize(self, text: str) -> str:
         if not EMAIL.match(text):
@@ -122,6 +127,10 @@ class PhoneType(TextLike):
     widget = "tel"
     default_max_length = 40
     largest_max_length = 40
+    searchable_by_default = True
+
+    def search_terms(self, field: FieldDef, value: Any) -> list[tuple[str, bool]]:
+        return digit_terms(str(value)) if value else []
 
     def normalize(self, text: str) -> str:
         digits = sum(character.isdigit() for character in text)
