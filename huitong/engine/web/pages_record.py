@@ -185,7 +185,7 @@ def record_page(object_name: str, record_id: PathId, request: Request, user: Pag
         recent.remember(connection, actor.user_id, object_name, record_id, context.now)
         context_values = {
             "definition": definition, **labels(definition), "record": record, "shown": shown,
-            "details": forms.form_fields(definition) or definition.user_fields,
+            "details": definition.user_fields,
             "system": [definition.fields[n] for n in ("owner", "created_by", "created_at", "updated_by", "updated_at")
                        if n in definition.fields],
             "key_fields": [f for f in cells.default_columns(definition)[1:5]],
