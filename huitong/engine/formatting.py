@@ -47,3 +47,24 @@ def moment(value: datetime | str) -> str:
     local = stamp.astimezone(current_zone.get() or UTC)
     locale = current_locale.get()
     return f"{format_date(local, format='medium', locale=locale)} {format_time(local, format='short', locale=locale)}"
+
+
+def local_input(value: str | None) -> str:
+    """A stored instant as a ``datetime-local`` input shows it: the reader's wall-clock time, to the minute."""
+    if not value:
+        return ""
+    stamp = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if stamp.tzinfo is None:  # typed back into a form, not yet stored: already local
+        return stamp.strftime("%Y-%m-%dT%H:%M")
+    return stamp.astimezone(current_zone.get() or UTC).strftime("%Y-%m-%dT%H:%M")
+
+
+def from_local_input(text: str) -> str:
+    """What a ``datetime-local`` input posted (the reader's wall-clock time) as an instant with its offset."""
+    try:
+        stamp = datetime.fromisoformat(text)
+    except ValueError:
+        return text  # the field type refuses it with its own message
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=current_zone.get() or UTC)
+    return stamp.isoformat()

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 from starlette.datastructures import FormData
 
+from huitong.engine import formatting
 from huitong.engine.meta.model import FieldDef, ObjectDef
 from huitong.engine.system_tables import users
 
@@ -39,6 +40,8 @@ def read_form(form: FormData, fields: list[FieldDef]) -> dict[str, Any]:
             data[field.name] = [value for value in values if value]
         elif field.name in form:
             text = values[-1].strip() if values else ""
+            if text and widget == "datetime":
+                text = formatting.from_local_input(text)
             data[field.name] = text if text else None
     return data
 

@@ -34,6 +34,7 @@ def environment() -> Environment:
     env.globals.update(_=gettext, gettext=gettext, localized=localized, zip=zip)
     env.filters["label"] = lambda labels, fallback="": localized(labels, fallback)
     env.filters["moment"] = formatting.moment
+    env.filters["local_input"] = formatting.local_input
     return env
 
 
