@@ -97,7 +97,9 @@ def _search_object(
     t = search_terms
     query = (
         builder.select(*(t.c[name].label(f"_{name}") for name in KEYS), *(table.c[f.name] for f in shown))
-        .join(t, and_(t.c.object_id == definition.id, t.c.record_id == table.c.id))
+        # ``+ 0``: the terms drive (their range, in order) and each candidate is read by its id; never the records
+        # first with their terms looked up by record, which reads every record a user may see
+        .join(t, and_(t.c.object_id == definition.id, t.c.record_id + 0 == table.c.id))
         .where(t.c.term >= term, t.c.term < upper_bound(term), t.c.field_id.in_(sorted(fields)))
         .order_by(t.c.term, t.c.record_id)
         .limit(limit * 3)
