@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from huitong.config import Settings
+from huitong.engine.jobs.queue import Tasks, make_huey
 from huitong.engine.platform import Platform
 from huitong.engine.records.bulk import BulkWriter
 from huitong.engine.records.context import Actor
@@ -157,6 +159,16 @@ def test_a_field_made_searchable_finds_existing_records_after_reindexing(
     assert [hit["title"] for hit in found(api, "zhangsan88")] == ["张三"]
     ok(api.patch("/api/v1/meta/objects/contact/fields/wechat", {"searchable": False}))
     assert found(api, "zhangsan88") == []
+
+
+def test_the_periodic_job_indexes_fields_made_searchable(
+    platform: Platform, admin: Actor, api: Api, contacts: dict[str, int], tmp_path: Any
+) -> None:
+    platform.records.update(admin, "contact", contacts["李四"], {"department": "华东销售部"}, None)
+    ok(api.patch("/api/v1/meta/objects/contact/fields/department", {"searchable": True}))
+    tasks = Tasks(make_huey(Settings(jobs_path=str(tmp_path / "jobs.db")), immediate=True), lambda: platform)
+    tasks.reindex_search()
+    assert [hit["title"] for hit in found(api, "销售部")] == ["李四"]
 
 
 def test_a_full_rebuild_finds_the_same_records(platform: Platform, admin: Actor, contacts: dict[str, int]) -> None:

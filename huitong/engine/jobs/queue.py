@@ -8,11 +8,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
-from huey import Huey, RedisHuey, SqliteHuey
+from huey import Huey, RedisHuey, SqliteHuey, crontab
 
 from huitong.config import Settings
 from huitong.engine.platform import Platform
 from huitong.engine.records import recycle
+from huitong.engine.search.maintenance import reindex_pending
 
 log = logging.getLogger("huitong.jobs")
 
@@ -39,8 +40,15 @@ class Tasks:
         def purge_recycle_bin_daily() -> int:
             return run_purge(self.platform(), None)
 
+        @huey.periodic_task(crontab(minute="*/5"), name="reindex_search")
+        def reindex_search() -> int:
+            """Index for search the records of fields made searchable (at most four minutes per run)."""
+            platform = self.platform()
+            return reindex_pending(platform.db, platform.cache, seconds=240)
+
         self.purge_recycle_bin = purge_recycle_bin
         self.purge_recycle_bin_daily = purge_recycle_bin_daily
+        self.reindex_search = reindex_search
 
 
 def daily_at(hour: int, minute: int, zone: Callable[[], tzinfo]) -> Callable[[datetime], bool]:
