@@ -11,7 +11,8 @@ from huitong.engine.api.routes_records import query_string_request
 from huitong.engine.meta.model import ObjectDef
 
 PAGE_SIZE = 50
-OWN_KEYS = {"view", "q", "columns", "cursor", "sort", "deleted"}
+# bulk_*: what the last bulk action did, for its message (pages_bulk); never a filter.
+OWN_KEYS = {"view", "q", "columns", "cursor", "sort", "deleted", "bulk_done", "bulk_count", "bulk_batch"}
 
 
 @dataclass

@@ -5,6 +5,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from huitong.engine.web import pages_list, pages_record, pages_shell
+from huitong.engine.web import (
+    pages_bulk,
+    pages_list,
+    pages_record,
+    pages_settings,
+    pages_settings_fields,
+    pages_settings_users,
+    pages_shell,
+)
 
-ROUTERS: list[APIRouter] = [pages_shell.router, pages_list.router, pages_record.router]
+ROUTERS: list[APIRouter] = [pages_shell.router, pages_list.router, pages_bulk.router, pages_record.router]
+ROUTERS += [pages_settings.router, pages_settings_fields.router, pages_settings_users.router]
