@@ -56,3 +56,38 @@
     return { open: false, close: function () { this.open = false; } };
   };
 })();
+
+// Settings: rows added from a <template>, removed, or moved with buttons (beside dragging), and API names from labels.
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    const adder = event.target.closest("[data-add-row]");
+    if (adder) {
+      const template = document.querySelector(adder.dataset.addRow);
+      const list = document.querySelector(adder.dataset.target);
+      if (template && list) {
+        list.appendChild(template.content.cloneNode(true));
+        const input = list.lastElementChild && list.lastElementChild.querySelector("input:not([type=hidden])");
+        if (input) input.focus();
+      }
+      return;
+    }
+    const remover = event.target.closest("[data-remove-row]");
+    if (remover) { remover.closest("[data-row]").remove(); return; }
+    const mover = event.target.closest("[data-move]");
+    if (mover) {
+      const row = mover.closest("[data-row]");
+      const other = mover.dataset.move === "up" ? row.previousElementSibling : row.nextElementSibling;
+      if (other) {
+        row.parentNode.insertBefore(row, mover.dataset.move === "up" ? other : other.nextSibling);
+        mover.focus();
+      }
+    }
+  });
+  // The same rule as the server's: lower-case ASCII letters, digits and _, starting with a letter.
+  window.huitongSlug = function (text) {
+    let name = (text || "").toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_+|_+$/g, "");
+    if (name && !/^[a-z]/.test(name)) name = "n_" + name;
+    return name.slice(0, 60);
+  };
+})();
