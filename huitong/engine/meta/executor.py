@@ -24,7 +24,16 @@ from huitong.engine.meta.planner import (
     UpdateField,
     UpdateObject,
 )
-from huitong.engine.meta.schema import build_table, column_for, field_row, index_name, index_specs, unique_index_name
+from huitong.engine.meta.schema import (
+    build_table,
+    column_for,
+    field_row,
+    index_name,
+    index_specs,
+    owner_index_name,
+    system_fields,
+    unique_index_name,
+)
 from huitong.engine.security.tables import (
     field_permissions,
     object_permissions,
@@ -164,7 +173,10 @@ class _Executor:
         return int(self.connection.execute(select(meta_objects.c.id).where(meta_objects.c.name == name)).scalar_one())
 
     def create_indexes(self, owner: ObjectDef, definition: FieldDef) -> None:
-        table = build_table(owner.with_field(definition).with_field(_ID), MetaData())
+        base = owner.with_field(definition)
+        for name in ("id", "owner"):  # the columns every index spec may name
+            base = base if name in base.fields else base.with_field(_SYSTEM[name])
+        table = build_table(base, MetaData())
         for index in index_specs(table, definition, self.dialect):
             try:
                 with self.connection.begin_nested():
@@ -184,8 +196,9 @@ class _Executor:
         for name in (
             index_name(owner.table_name, definition.name),
             unique_index_name(owner.table_name, definition.name),
+            owner_index_name(owner.table_name, definition.name),
         ):
             self.operations.drop_index(name, table_name=owner.table_name, if_exists=True)
 
 
-_ID = FieldDef(name="id", type="id", label={}, is_system=True)
+_SYSTEM = system_fields()

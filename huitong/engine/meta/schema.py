@@ -58,6 +58,20 @@ def unique_index_name(table_name: str, field_name: str) -> str:
     return f"uq_{table_name}_{field_name}"[:63]
 
 
+def owner_index_name(table_name: str, field_name: str) -> str:
+    return f"ox_{table_name}_{field_name}"[:63]
+
+
+def has_owner_index(definition: FieldDef) -> bool:
+    """Whether a field also has an (owner, field, id) index: one the administrator asked for (indexed or unique)
+    on a sortable field. A list of the records of a few owners reads it per owner, in order (decisions/0006)."""
+    return (
+        definition.name not in ("id", "owner")
+        and (definition.indexed or definition.unique)
+        and definition.field_type.sortable
+    )
+
+
 def column_for(definition: FieldDef) -> Column[Any]:
     if definition.name == "id":
         return Column("id", IdType, primary_key=True)
@@ -70,17 +84,20 @@ def index_specs(table: Table, definition: FieldDef, dialect: str) -> list[Index]
 
     A unique field gets a unique index. An indexed field gets one on (field, id), which also serves keyset pages
     sorted by it. Sorting treats empty values as the smallest (SQLite's own order); PostgreSQL's indexes are
-    declared NULLS FIRST so that they serve the same order.
+    declared NULLS FIRST so that they serve the same order. See ``has_owner_index`` for (owner, field, id).
     """
     if definition.name == "id":
         return []
     column = table.c[definition.name]
-    if definition.unique:
-        return [Index(unique_index_name(table.name, definition.name), column, unique=True)]
-    if not definition.has_index:
-        return []
     leading = column.asc().nulls_first() if dialect == "postgresql" else column
-    return [Index(index_name(table.name, definition.name), leading, table.c.id)]
+    found = []
+    if definition.unique:
+        found.append(Index(unique_index_name(table.name, definition.name), column, unique=True))
+    elif definition.has_index:
+        found.append(Index(index_name(table.name, definition.name), leading, table.c.id))
+    if has_owner_index(definition):
+        found.append(Index(owner_index_name(table.name, definition.name), table.c.owner, leading, table.c.id))
+    return found
 
 
 def build_table(definition: ObjectDef, metadata: MetaData) -> Table:
