@@ -129,6 +129,7 @@ class SecurityModel:
     defaults: dict[str, Default]
     rules: dict[str, list[Rule]]
     _contexts: dict[int, UserContext] = field(default_factory=dict)
+    _principals: dict[tuple[str, int, bool], frozenset[int]] = field(default_factory=dict)
 
     # -- trees -------------------------------------------------------------------------------------------------
     def users_in_roles(self, role_id: int, with_subordinates: bool) -> frozenset[int]:
@@ -160,6 +161,14 @@ class SecurityModel:
         return frozenset(found)
 
     def users_of(self, kind: str, principal: int, with_subordinates: bool) -> frozenset[int]:
+        """The people a principal names; remembered, as the snapshot never changes (every request asks)."""
+        key = (kind, principal, with_subordinates)
+        found = self._principals.get(key)
+        if found is None:
+            found = self._principals[key] = self._users_of(kind, principal, with_subordinates)
+        return found
+
+    def _users_of(self, kind: str, principal: int, with_subordinates: bool) -> frozenset[int]:
         if kind == "user":
             return frozenset({principal})
         if kind in ("role", "role_and_subordinates"):
