@@ -54,9 +54,10 @@ class QueryBuilder:
             source = source.outerjoin(joined, condition if visible is None else and_(condition, visible))
         return source
 
-    def base_conditions(self) -> ColumnElement[bool]:
+    def base_conditions(self, part: ColumnElement[bool] | None = None) -> ColumnElement[bool]:
+        """Not deleted, and readable: by the policy's read predicate, or by ``part``, one of its read branches."""
         conditions: list[ColumnElement[bool]] = [self.table.c.deleted_at.is_(None)]
-        visible = self.access.read_filter(self.actor, self.definition, self.table)
+        visible = self.access.read_filter(self.actor, self.definition, self.table) if part is None else part
         if visible is not None:
             conditions.append(visible)
         return and_(*conditions)
@@ -73,13 +74,22 @@ class QueryBuilder:
         parts = [self.where(item) for item in node.items]
         return and_(*parts) if isinstance(node, AllOf) else or_(*parts)
 
-    def select(self, *columns: Any, node: Node | None = None) -> Select[Any]:
-        """SELECT columns with the access predicate, the soft-delete filter and ``node`` applied.
+    def select(self, *columns: Any, node: Node | None = None, part: ColumnElement[bool] | None = None) -> Select[Any]:
+        """SELECT columns with the access predicate (or ``part``, one of its read branches), the soft-delete filter
+        and ``node`` applied.
 
         Compile ``node`` and every column before calling, so that their lookups are joined.
         """
         condition = self.where(node)
-        return select(*columns).select_from(self.source()).where(self.base_conditions(), condition)
+        return select(*columns).select_from(self.source()).where(self.base_conditions(part), condition)
+
+    def select_parts(
+        self, columns: list[Any], node: Node | None, parts: list[ColumnElement[bool]]
+    ) -> list[Select[Any]]:
+        """``select`` once per read branch of the access policy, ``node`` compiled once."""
+        condition = self.where(node)  # first: it may join lookups that the source must include
+        base = select(*columns).select_from(self.source()).where(self.table.c.deleted_at.is_(None), condition)
+        return [base.where(part) for part in parts]
 
 
 __all__ = ["AnyOf", "QueryBuilder"]

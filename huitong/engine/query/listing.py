@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, false, func, or_, true
+from sqlalchemy import ColumnElement, CompoundSelect, Connection, and_, false, func, or_, select, true, union_all
 
 from huitong.engine.errors import FieldError, bad_request
 from huitong.engine.i18n import _
 from huitong.engine.meta.model import ObjectDef
-from huitong.engine.meta.schema import Schema
+from huitong.engine.meta.schema import Schema, has_owner_index
 from huitong.engine.meta.types import ValueProblem
 from huitong.engine.meta.types.base import FilterEnv
 from huitong.engine.query.compiler import QueryBuilder
@@ -119,10 +119,12 @@ class Listing:
         descending = explicit_id[0].descending if explicit_id else (keys[-1][1] if keys else True)
         return [*keys, (self.builder.table.c.id, descending, id_path)]
 
-    def order_by(self, keys: list[tuple[Any, bool, FieldPath]], dialect: str) -> list[Any]:
+    def order_by(self, keys: list[tuple[Any, bool, FieldPath]], dialect: str, outer: Any = None) -> list[Any]:
+        """ORDER BY for ``keys``; ``outer``: the same keys as columns of a subquery (its columns keep the order)."""
         clauses = []
-        for column, descending, _path in keys:
-            ordered = column.desc() if descending else column.asc()
+        for index, (column, descending, _path) in enumerate(keys):
+            selected = column if outer is None else outer[index]
+            ordered = selected.desc() if descending else selected.asc()
             # Match SQLite (empty values sort as the smallest); a column that is never empty (the id) keeps the
             # plain order, so that it matches the second column of the (field, id) indexes.
             if dialect == "postgresql" and _nullable(column):
@@ -172,12 +174,15 @@ class Listing:
         sort_columns = [
             c.label(f"_sort{i}") for i, (c, _d, p) in enumerate(keys) if p.text not in {f.text for f in self.fields}
         ]
-        query = self.builder.select(*columns, *sort_columns, node=self.node)
-        if self.cursor is not None:
-            query = query.where(self.after(keys, self.decode_cursor(keys)))
-        query = query.order_by(*self.order_by(keys, dialect)).limit(self.limit + 1)
-        if self.offset:
-            query = query.offset(self.offset)
+        after = self.after(keys, self.decode_cursor(keys)) if self.cursor is not None else None
+        query: Any = self.merged(keys, [*columns, *sort_columns], after, dialect)
+        if query is None:
+            single = self.builder.select(*columns, *sort_columns, node=self.node)
+            if after is not None:
+                single = single.where(after)
+            query = single.order_by(*self.order_by(keys, dialect)).limit(self.limit + 1)
+            if self.offset:
+                query = query.offset(self.offset)
         rows = [dict(row) for row in connection.execute(query).mappings()]
         more = len(rows) > self.limit
         rows = rows[: self.limit]
@@ -187,6 +192,42 @@ class Listing:
         if self.count:
             body["total"] = self.total(connection)
         return body
+
+    def merged(
+        self, keys: list[tuple[Any, bool, FieldPath]], columns: list[Any], after: ColumnElement[bool] | None,
+        dialect: str,
+    ) -> CompoundSelect[Any] | None:  # fmt: skip
+        """The page as a merge of the access policy's read branches, each read in the page's order, or None.
+
+        Each branch (the records of one owner, …) is read through an index in the page's order and stops at the
+        page's end; the database merges them (SQLite: MERGE (UNION ALL), PostgreSQL: Merge Append), so that a
+        user who may read few records reads about as many rows as one who may read all (decisions/0006).
+        """
+        *leading, last = keys
+        if leading and (
+            len(leading) > 1
+            or leading[0][2].via is not None
+            or not has_owner_index(leading[0][2].field)
+            or leading[0][1] != last[1]
+        ):
+            return None  # no (owner, field, id) index gives this order
+        builder = self.builder
+        parts = builder.access.read_branches(builder.actor, self.definition, builder.table, self.node)
+        if not parts:
+            return None
+        reach, order = self.limit + 1 + (self.offset or 0), self.order_by(keys, dialect)
+        arms = []
+        for arm in builder.select_parts(columns, self.node, parts):
+            arm = arm if after is None else arm.where(after)
+            # PostgreSQL plans each arm for the rows it may have to give (its own order and limit) and merges the
+            # ordered arms; SQLite merges the arms of a compound SELECT … ORDER BY row by row as it stands.
+            arms.append(arm if dialect == "sqlite" else select(arm.order_by(*order).limit(reach).subquery()))
+        pages = union_all(*arms)
+        names = {f.text for f in self.fields}
+        labels = [p.text if p.text in names else f"_sort{i}" for i, (_c, _d, p) in enumerate(keys)]
+        outer = [pages.selected_columns[label] for label in labels]
+        query = pages.order_by(*self.order_by(keys, dialect, outer)).limit(self.limit + 1)
+        return query.offset(self.offset) if self.offset else query
 
     def sort_row(self, keys: list[tuple[Any, bool, FieldPath]], row: Mapping[str, Any]) -> dict[str, Any]:
         names = {f.text for f in self.fields}

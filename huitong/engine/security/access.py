@@ -40,6 +40,18 @@ class AccessPolicy:
         """A predicate limiting rows to those ``actor`` may read, or None for all rows."""
         return None
 
+    def read_branches(
+        self, actor: Actor, definition: ObjectDef, table: Table, within: Any = None
+    ) -> list[ColumnElement[bool]] | None:
+        """The read predicate as disjoint parts, one per index the database can read in order, or None.
+
+        Every part is a predicate the caller puts in place of ``read_filter``; their union, within the rows meeting
+        the filter ``within`` (a checked filter tree, or None), is exactly what ``read_filter`` lets through. The
+        list query reads each part in the page's order and merges them, instead of reading the whole object in
+        that order and testing every row. None: one predicate is cheaper (or the policy has no parts to give).
+        """
+        return None
+
     def write_filter(
         self, actor: Actor, definition: ObjectDef, table: Table, action: str
     ) -> ColumnElement[bool] | None:
