@@ -68,6 +68,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--output", type=Path, default=Path("docs/benchmarks-security.md"), help="the report")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--keep", action="store_true", help="keep the databases afterwards (for inspection)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure the databases an earlier run kept (--keep) instead of loading new ones")  # fmt: skip
     args = parser.parse_args(argv)
     args.databases = [name.strip() for name in args.databases.split(",") if name.strip()]
     unknown = set(args.databases) - set(NAMES)
@@ -345,7 +347,30 @@ def explain(p: Platform, run: DatabaseRun, kind: str, item: ListParams) -> None:
 
 
 # -- one database --------------------------------------------------------------------------------------------------
+def kept_database(kind: str, args: argparse.Namespace) -> Any:
+    """The database an earlier ``--keep`` run left, migrated to the current code (nothing is reloaded)."""
+
+    @contextmanager
+    def kept() -> Iterator[str]:
+        if kind == "sqlite":
+            yield f"sqlite:///{WORK_DIR / 'bench-security.db'}"
+        else:
+            yield args.postgres_url.rpartition("/")[0] + "/" + POSTGRES_DATABASE
+
+    return kept()
+
+
+def kept_users(p: Platform) -> list[UserRun]:
+    """build_org makes users in order: the regional managers are user008–user015, team 2's first rep user041."""
+    with p.db.read() as connection:
+        ids = dict(connection.execute(select(users.c.username, users.c.id)).all())
+    return [UserRun("administrator", ids["admin"]), UserRun("sales rep", ids["user041"]),
+            UserRun("regional manager", ids["user008"])]  # fmt: skip
+
+
 def run_database(kind: str, args: argparse.Namespace) -> DatabaseRun:
+    if args.reuse:
+        return reuse_database(kind, args)
     started = time.monotonic()
     log(f"{NAMES[kind]}: fresh database and migration")
     with fresh_database(
@@ -381,6 +406,34 @@ def run_database(kind: str, args: argparse.Namespace) -> DatabaseRun:
             )
             run.facts.append("Sharing rules (all read): " + "; ".join(org.rules) + ".")
             run.facts.append("Organization-wide default for x_deal: private, access granted through the hierarchy.")
+            measure(p, run, kind, args.requests, args.seed)
+        finally:
+            p.close()
+    run.seconds = time.monotonic() - started
+    log(f"{run.name}: done in {run.seconds:,.0f} s")
+    return run
+
+
+def reuse_database(kind: str, args: argparse.Namespace) -> DatabaseRun:
+    started = time.monotonic()
+    with kept_database(kind, args) as url:
+        p = build_platform(Settings(database_url=url))
+        try:
+            p.migrate()
+            version = "SQLite " + sqlite3.sqlite_version
+            if kind == "postgresql":
+                with p.db.read() as connection:
+                    version = "PostgreSQL " + str(connection.exec_driver_sql("SHOW server_version").scalar())
+            with p.db.read() as connection:
+                total = int(
+                    connection.execute(
+                        select(func.count()).select_from(p.cache.current(connection).table(OBJECT))
+                    ).scalar_one()
+                )
+            run = DatabaseRun(NAMES[kind], version, total)
+            run.facts.append("Measured on a database an earlier run kept (`--keep`), reused with `--reuse`: the same "
+                             "organization, rules, records and manual shares as a fresh run, migrated to this commit.")  # fmt: skip
+            run.users = kept_users(p)
             measure(p, run, kind, args.requests, args.seed)
         finally:
             p.close()
