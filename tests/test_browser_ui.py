@@ -170,6 +170,27 @@ def test_a_saved_view_keeps_its_filter(browser: Browser, server: LiveServer) -> 
     page.context.close()
 
 
+def test_search_as_you_type_in_chinese_pinyin_and_digits(browser: Browser, server: LiveServer) -> None:
+    page = open_page(browser, server)
+    sign_in(page)
+    csrf = next(cookie["value"] for cookie in page.context.cookies() if cookie["name"] == "huitong_csrf")
+    created = page.request.post("/api/v1/records/contact", headers={"X-CSRF-Token": csrf},
+                                data={"name": "张三丰", "mobile": "138-0013-4567"})  # fmt: skip
+    assert created.status == 201, created.text()
+    box = page.get_by_role("searchbox", name="搜索")
+    page.keyboard.press("/")
+    expect(box).to_be_focused()
+    for query in ("张三", "zhangsanfeng", "zsf", "13800134567", "0013 4567"):
+        box.fill(query)
+        results = page.locator("#search-results")
+        expect(results.get_by_role("option", name=re.compile("张三丰"))).to_be_visible()
+        expect(results).to_contain_text("联系人")
+    screenshot(page, "search-desktop-zh_CN")
+    results.get_by_role("option", name=re.compile("张三丰")).first.click()
+    expect(page.get_by_role("heading", name="张三丰")).to_be_visible()
+    page.context.close()
+
+
 def test_user_typed_text_is_shown_not_run(browser: Browser, server: LiveServer) -> None:
     page = open_page(browser, server)
     sign_in(page)

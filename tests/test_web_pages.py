@@ -182,3 +182,16 @@ def test_the_language_switch_is_remembered_for_the_user(org: Org) -> None:
     assert ">Home<" in client.get("/").text
     other_device = browser(org, "wang", language="zh-CN")
     assert ">Home<" in other_device.get("/").text
+
+
+def test_the_search_box_shows_only_what_the_user_may_read(org: Org) -> None:
+    """The same hits as the API, grouped under the object's name; nothing of zhao's for wang."""
+    wang = browser(org, "wang")
+    fragment = wang.get("/search?q=E-", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and "<html" not in fragment.text
+    api_hits = {hit["id"] for hit in org["wang"].get("/api/v1/search?q=E-").json()["results"]}
+    page_hits = {int(found) for found in re.findall(r"/records/x_equipment/(\d+)", fragment.text)}
+    assert page_hits == api_hits == org.ids("E-WANG-1", "E-WANG-2")
+    assert "E-ZHAO-1" not in fragment.text and "100.00" not in fragment.text
+    whole = wang.get("/search?q=E-ZHAO")
+    assert whole.status_code == 200 and "E-ZHAO-1" not in whole.text and "E-ZHAO" in whole.text  # "nothing for …"

@@ -9,6 +9,7 @@ from huitong.engine.web import (
     pages_bulk,
     pages_list,
     pages_record,
+    pages_search,
     pages_settings,
     pages_settings_fields,
     pages_settings_users,
@@ -16,4 +17,4 @@ from huitong.engine.web import (
 )
 
 ROUTERS: list[APIRouter] = [pages_shell.router, pages_list.router, pages_bulk.router, pages_record.router]
-ROUTERS += [pages_settings.router, pages_settings_fields.router, pages_settings_users.router]
+ROUTERS += [pages_search.router, pages_settings.router, pages_settings_fields.router, pages_settings_users.router]
