@@ -93,12 +93,18 @@ def errors_by_input(error: HuitongError | None, renames: Mapping[str, str] | Non
     return found
 
 
-def general_errors(error: HuitongError | None, shown: Mapping[str, str]) -> list[str]:
+def general_errors(
+    error: HuitongError | None, shown: Mapping[str, str], renames: Mapping[str, str] | None = None
+) -> list[str]:
     """Messages that no input shows: the error's own, or those of field errors without a place on the form."""
     if error is None:
         return []
     placed = set(shown.values())
-    loose = [item.message for item in error.errors if item.message not in placed]
+    loose = [
+        item.message
+        for item in error.errors
+        if item.message not in placed and (not item.field or (renames or {}).get(item.field, item.field) not in shown)
+    ]
     return loose or ([error.detail] if not shown else [])
 
 
@@ -107,6 +113,11 @@ def missing_labels(errors: dict[str, str], labels: Mapping[str, Mapping[str, str
     for key, given in labels.items():
         if not given:
             errors[key] = _("Enter a label in Chinese, English or both.")
+
+
+# The order the field types are offered in: the everyday ones first; a type added later comes at the end.
+TYPE_ORDER = ("text", "long_text", "integer", "decimal", "currency", "percent", "date", "datetime", "boolean",
+              "picklist", "multi_picklist", "lookup", "user", "email", "phone", "url", "auto_number")  # fmt: skip
 
 
 def type_label(kind: str) -> str:
@@ -230,7 +241,7 @@ def object_page(request: Request, user: PageUser, object_name: str, *, values: M
         "system_fields": [f for f in definition.fields.values() if f.is_system], "title_choices": titles,
         "values": values, "errors": shown, "general": general_errors(error, shown), "type_label": type_label,
         "notice": NOTICES[done]() if done in NOTICES else None, "lookups_here": schema.lookups_to(object_name),
-        "object_label": object_label,
+        "object_label": object_label, "labels": {name: object_label(d) for name, d in schema.objects.items()},
     }  # fmt: skip
     return render(request, "settings/object.html", context, user=user, status=422 if error else 200)
 
@@ -254,6 +265,7 @@ async def update_object(object_name: str, request: Request, user: PageUser = Dep
         if error.status not in FORM_STATUSES:
             raise
         errors = errors_by_input(error, {"plural_label": "plural"})
+        missing_labels(errors, {"label": body["label"]})
         return object_page(request, user, object_name, values=values, error=error, errors=errors)
     return redirect(request, f"/settings/objects/{object_name}?done=object_saved")
 

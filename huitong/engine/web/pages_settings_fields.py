@@ -25,6 +25,7 @@ from huitong.engine.meta.types import field_type
 from huitong.engine.web.pages import PageRoute, redirect
 from huitong.engine.web.pages_settings import (
     FORM_STATUSES,
+    TYPE_ORDER,
     admin_schema,
     admin_user,
     api_name,
@@ -83,7 +84,8 @@ def no_such_field(field_name: str) -> HuitongError:
 
 
 def field_types() -> list[tuple[str, str]]:
-    return [(kind, type_label(kind)) for kind in USER_TYPES]
+    ordered = sorted(USER_TYPES, key=lambda k: TYPE_ORDER.index(k) if k in TYPE_ORDER else len(TYPE_ORDER))
+    return [(kind, type_label(kind)) for kind in ordered]
 
 
 # -- reading the form ------------------------------------------------------------------------------------------
@@ -212,13 +214,12 @@ def field_page(request: Request, user: PageUser, object_name: str, field_name: s
         values = stored_values(field) if field else {}
     if rows is None:
         rows = stored_rows(field) if field else []
-    shown = dict(errors or {})
     renames = {spec["key"]: f"opt_{spec['key']}" for spec in option_specs(kind)}
-    shown = {renames.get(key, key): text for key, text in shown.items()}
+    shown = {renames.get(key, key): text for key, text in (errors or {}).items()}
     context = {
         "nav": nav, "tab": "objects", "definition": definition, "object_title": object_label(definition),
         "field": field, "types": field_types(), "type_label": type_label, "delete_errors": delete_errors or [],
-        "general": general_errors(error, shown), "localized": localized,
+        "general": general_errors(error, shown, renames), "localized": localized,
         **options_context(definition, list(schema.objects.values()), kind, values, rows, shown, field is not None),
     }  # fmt: skip
     status = 422 if error or delete_errors else 200

@@ -45,6 +45,15 @@ def locale_names() -> dict[str, str]:
     return {"zh_CN": "简体中文", "en": "English"}
 
 
+def shown_profiles(connection: Connection) -> list[dict[str, Any]]:
+    """The profiles, the two shipped ones named in the reader's language (an administrator may rename them)."""
+    shipped = {"System administrator": _("System administrator"), "Standard user": _("Standard user")}
+    return [
+        {**holder, "name": shipped.get(holder["name"], holder["name"]) if holder.get("system") else holder["name"]}
+        for holder in permissions.list_holders(connection, "profile")
+    ]
+
+
 def tree(connection: Connection, kind: str) -> list[dict[str, Any]]:
     """A department or role tree in path order, each node with its depth and the number of its people."""
     column = users.c.department_id if kind == "department" else users.c.role_id
@@ -63,7 +72,7 @@ def choices(connection: Connection) -> dict[str, Any]:
     ).all()  # fmt: skip
     return {
         "departments": tree(connection, "department"), "roles": tree(connection, "role"),
-        "profiles": permissions.list_holders(connection, "profile"),
+        "profiles": shown_profiles(connection),
         "permission_sets": permissions.list_holders(connection, "permission_set"),
         "managers": [(row.id, f"{row.display_name} ({row.username})") for row in people],
         "locales": locale_names(), "zones": ZONES,
@@ -261,7 +270,7 @@ def profiles_page(request: Request, user: PageUser = Depends(admin_user)) -> Res
     def work(connection: Connection) -> dict[str, Any]:
         query = select(users.c.profile_id, func.count()).group_by(users.c.profile_id)
         counts: dict[int, int] = dict(connection.execute(query).tuples().all())
-        return {"profiles": permissions.list_holders(connection, "profile"), "people": counts,
+        return {"profiles": shown_profiles(connection), "people": counts,
                 "permission_sets": permissions.list_holders(connection, "permission_set")}  # fmt: skip
 
     context = {"nav": nav, "tab": "profiles", "schema": schema, **read(platform, work)}
