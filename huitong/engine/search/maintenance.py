@@ -13,7 +13,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 from huitong.engine.db import Database
 from huitong.engine.meta.registry import MetadataCache
 from huitong.engine.meta.schema import Schema
-from huitong.engine.search.index import term_rows
+from huitong.engine.search.index import insert_terms, term_rows
 from huitong.engine.search.tables import EVERYTHING, search_pending, search_terms
 
 log = logging.getLogger("huitong.search")
@@ -111,6 +111,6 @@ def _step(connection: Connection, schema: Schema, batch: int) -> int | None:
     )
     found = [term for row in rows for term in term_rows(definition, [field], int(row["id"]), row)]
     if found:
-        connection.execute(insert(search_terms), found)
+        insert_terms(connection, found)
     connection.execute(update(search_pending).where(search_pending.c.field_id == field.id).values(after_id=last))
     return len(rows)
