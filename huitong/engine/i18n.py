@@ -28,7 +28,13 @@ def _catalog(locale: str) -> dict[str, str]:
         return {}
     with path.open("rb") as handle:
         catalog = read_po(handle, locale=locale)
-    return {str(message.id): str(message.string) for message in catalog if message.id and message.string}
+    # A fuzzy entry is a guess the catalog tools made, not a translation: showing it could say the opposite of
+    # the message (it once read "purged for good" for "moved to the recycle bin"), so English shows instead.
+    return {
+        str(message.id): str(message.string)
+        for message in catalog
+        if message.id and message.string and not message.fuzzy
+    }
 
 
 def gettext(message: str) -> str:
