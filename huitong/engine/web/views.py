@@ -62,7 +62,9 @@ def save_view(
             created_at=now, updated_at=now,
         )
     )  # fmt: skip
-    return int(result.inserted_primary_key[0])
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
 def delete_view(connection: Connection, object_name: str, user_id: int, view_id: int) -> None:
