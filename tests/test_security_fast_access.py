@@ -1,0 +1,164 @@
+"""The fast shape of a narrow user's list (decisions/0006): the page read per owner through (owner, field, id)
+indexes and merged, sharing rules by criteria left out only where the page's filter rules them out. The company is
+the one of ``tests/security_fixtures.py``; the property tests check visibility over random organizations."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import event, inspect
+
+from huitong.engine.platform import Platform
+from huitong.engine.query.exclusion import exclude_each_other
+from huitong.engine.query.filters import read_filter
+from tests.conftest import Api
+from tests.security_fixtures import Org, build_org, ok, patch
+
+EQUIPMENT = "/api/v1/records/x_equipment"
+
+
+@pytest.fixture
+def org(equipment: Api, platform: Platform) -> Org:
+    return build_org(equipment, platform)
+
+
+class Statements:
+    def __init__(self, platform: Platform) -> None:
+        self.seen: list[str] = []
+        self.engine = platform.db.engine
+        event.listen(self.engine, "before_cursor_execute", self.hear)
+
+    def hear(self, _conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        self.seen.append(statement)
+
+    def lists(self) -> list[str]:
+        return [s for s in self.seen if "obj_x_equipment" in s and "ORDER BY" in s and "count(" not in s]
+
+    def merged(self) -> list[bool]:
+        """For each list statement: merged from parts (arms on the object's table, not the shares' union)."""
+        return [bool(re.search(r"UNION ALL\s+SELECT (obj_x_equipment|anon_)", sql)) for sql in self.lists()]
+
+
+@pytest.fixture
+def statements(platform: Platform) -> Iterator[Statements]:
+    found = Statements(platform)
+    yield found
+    event.remove(found.engine, "before_cursor_execute", found.hear)
+
+
+def page_through(api: Api, body: dict[str, Any], limit: int) -> list[str]:
+    serials: list[str] = []
+    cursor = None
+    while True:
+        answer = ok(api.post(f"{EQUIPMENT}/query", {**body, "fields": ["x_serial"], "limit": limit,
+                                                      **({"cursor": cursor} if cursor else {})}))  # fmt: skip
+        serials += [record["x_serial"] for record in answer["records"]]
+        cursor = answer["next_cursor"]
+        if cursor is None:
+            return serials
+
+
+def expected(org: Org, visible: set[str], body: dict[str, Any]) -> list[str]:
+    """The administrator's list of the same page, limited to ``visible``."""
+    return [serial for serial in page_through(org.admin, body, 1000) if serial in visible]
+
+
+@pytest.mark.parametrize("direction", ["asc", "desc"])
+def test_a_managers_list_is_merged_per_owner_and_pages_exactly_like_the_single_predicate(
+    org: Org, statements: Statements, direction: str
+) -> None:
+    body = {"sort": [{"field": "x_serial", "dir": direction}]}
+    visible = {"E-EAST-M", "E-WANG-1", "E-WANG-2", "E-ZHAO-1"}
+    want = expected(org, visible, body)
+    assert len(want) == 4
+    statements.seen.clear()
+    for limit in (1, 2, 3, 50):
+        assert page_through(org["east_mgr"], body, limit) == want
+    assert statements.lists() and all(statements.merged())
+
+
+def test_the_default_order_by_id_is_merged_through_the_owner_index(org: Org, statements: Statements) -> None:
+    want = sorted(org.ids("E-NORTH-M", "E-LIU-1", "E-FORMER"), reverse=True)
+    answer = ok(org["north_mgr"].post(f"{EQUIPMENT}/query", {"fields": ["id"], "limit": 2}))
+    rest = ok(org["north_mgr"].post(f"{EQUIPMENT}/query", {"fields": ["id"], "cursor": answer["next_cursor"]}))
+    assert [r["id"] for r in answer["records"] + rest["records"]] == want
+    assert statements.lists() and all(statements.merged())
+
+
+def test_a_sort_no_owner_index_serves_keeps_the_single_predicate(org: Org, statements: Statements) -> None:
+    body = {"sort": [{"field": "x_status", "dir": "asc"}]}
+    assert sorted(page_through(org["east_mgr"], body, 2)) == ["E-EAST-M", "E-WANG-1", "E-WANG-2", "E-ZHAO-1"]
+    assert statements.lists() and not any(statements.merged())
+
+
+def test_a_criteria_rule_is_left_out_only_where_the_filter_rules_it_out(org: Org, statements: Statements) -> None:
+    ok(patch(org.admin, org.admin, org.equipment["E-LIU-1"], {"x_status": "retired"}))
+    ok(org.admin.post("/api/v1/security/sharing-rules", {
+        "object": "x_equipment", "criteria": {"field": "x_status", "op": "eq", "value": "retired"},
+        "share_with": {"role": org.roles["east_rep"]}, "access": "read",
+    }), 201)  # fmt: skip
+    sort = {"sort": [{"field": "x_serial", "dir": "asc"}]}
+    active = {**sort, "filter": {"field": "x_status", "op": "eq", "value": "active"}}
+    retired = {**sort, "filter": {"field": "x_status", "op": "in", "value": ["retired", "repair"]}}
+    want = expected(org, {"E-WANG-1", "E-WANG-2"}, active)
+    statements.seen.clear()
+    assert page_through(org["wang"], active, 1) == want
+    assert statements.lists() and all(statements.merged())  # the rule cannot match an active record
+    statements.seen.clear()
+    assert page_through(org["wang"], retired, 1) == ["E-LIU-1"]
+    assert statements.lists() and not any(statements.merged())  # it may: one predicate with the rule
+
+
+def test_indexed_and_unique_fields_get_an_owner_index_that_goes_with_the_field(org: Org, platform: Platform) -> None:
+    def indexes() -> set[str]:
+        return {index["name"] for index in inspect(platform.db.engine).get_indexes("obj_x_equipment")}
+
+    spec = {"name": "x_code", "type": "text", "label": {"en": "Code", "zh_CN": "编码"}, "indexed": True}
+    ok(org.admin.post("/api/v1/meta/objects/x_equipment/fields", spec), 201)
+    assert {"ox_obj_x_equipment_x_serial", "ox_obj_x_equipment_x_code", "ox_obj_x_equipment_created_at"} <= indexes()
+    assert "ox_obj_x_equipment_x_site" not in indexes()  # a lookup: not a list order
+    assert org.admin.delete("/api/v1/meta/objects/x_equipment/fields/x_code").status_code in (200, 204)
+    assert "ox_obj_x_equipment_x_code" not in indexes()
+
+
+# -- which filters exclude each other ------------------------------------------------------------------------------
+def test_filters_exclude_each_other_only_when_no_value_can_meet_both(equipment: Api, platform: Platform) -> None:
+    with platform.db.read() as connection:
+        schema = platform.cache.current(connection)
+    definition = schema.object("x_equipment")
+
+    def excluded(first: Any, second: Any) -> bool:
+        env = platform.filter_env()
+        one, other = read_filter(schema, definition, first, env), read_filter(schema, definition, second, env)
+        assert exclude_each_other(one, other) == exclude_each_other(other, one)
+        return exclude_each_other(one, other)
+
+    def status(op: str, value: Any) -> dict[str, Any]:
+        return {"field": "x_status", "op": op, "value": value}
+
+    def installed(op: str, value: Any) -> dict[str, Any]:
+        return {"field": "x_installed", "op": op, "value": value}
+
+    assert excluded(status("eq", "active"), status("eq", "repair"))
+    assert excluded(status("in", ["active", "retired"]), {"and": [installed("gte", "2024-01-01"),
+                                                                  status("eq", "repair")]})  # fmt: skip
+    assert not excluded(status("in", ["active", "repair"]), status("eq", "repair"))
+    assert excluded(
+        installed("between", ["2024-01-01", "2024-03-31"]), installed("between", ["2024-04-01", "2024-06-30"])
+    )
+    assert not excluded(installed("between", ["2024-01-01", "2024-03-31"]), installed("eq", "2024-03-31"))
+    assert excluded(installed("lt", "2024-03-31"), installed("gte", "2024-03-31"))
+    assert not excluded(installed("lte", "2024-03-31"), installed("gte", "2024-03-31"))
+    price = "x_price"
+    assert excluded({"field": price, "op": "gt", "value": 100}, {"field": price, "op": "lte", "value": 100})
+    assert not excluded({"field": price, "op": "gte", "value": 100}, {"field": price, "op": "lte", "value": 100})
+    serial = "x_serial"
+    assert excluded({"field": serial, "op": "eq", "value": "A-1"}, {"field": serial, "op": "in", "value": ["B"]})
+    # not known, so never left out: or, not, operators other than equality and ranges
+    assert not excluded({"or": [status("eq", "active"), status("eq", "repair")]}, status("eq", "retired"))
+    assert not excluded({"not": status("eq", "active")}, status("eq", "active"))
+    assert not excluded({"field": serial, "op": "contains", "value": "A"}, {"field": serial, "op": "eq", "value": "B"})
+    assert not excluded(None, status("eq", "active"))
