@@ -470,6 +470,7 @@ def render(runs: list[DatabaseRun], args: argparse.Namespace, pending: list[str]
         "- Command: `.venv/bin/python -m scripts.bench_security"
         + (f" --records {args.records}" if args.records != 1_000_000 else "")
         + (f" --databases {','.join(args.databases)}" if args.databases != list(NAMES) else "")
+        + (" --reuse" if args.reuse else "")
         + "`",
         "",
     ]
