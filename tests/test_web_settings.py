@@ -92,6 +92,10 @@ def test_the_new_object_form_suggests_nothing_the_server_does_not_check(web: tup
     assert response.status_code == 422
     assert 'id="error-label"' in response.text
     assert "Enter a label in Chinese, English or both." in response.text
+    # when: a Chinese label only, and no name to make from it
+    chinese = post(client, "/settings/objects/new", csrf, {"label_zh_CN": "设备", "title_label_en": "Name"})
+    assert chinese.status_code == 422
+    assert "Enter an API name, or an English label to make one from." in chinese.text
     # when: labels, but the name is taken
     create_equipment(client, csrf)
     again = post(client, "/settings/objects/new", csrf, {"label_en": "Equipment", "title_label_en": "Name"})
@@ -242,3 +246,44 @@ def test_users_are_created_changed_and_deactivated(web: tuple[TestClient, str], 
     assert 'data-user="lisi"' in listing and "Inactive" in listing
     assert client.get("/settings/departments").status_code == 200
     assert client.get("/settings/profiles").status_code == 200
+
+
+def test_a_standard_picklist_gets_a_value_and_a_custom_object_is_deleted_once_confirmed(
+    web: tuple[TestClient, str], api: Api
+) -> None:
+    # given
+    client, csrf = web
+    create_equipment(client, csrf)
+    page = client.get("/settings/objects/account/fields/level").text
+    codes = re.findall(r'name="pv_existing" value="([^"]+)"', page)
+    labels = re.findall(r'name="pv_en" value="([^"]*)"', page)
+    # when
+    added = post(client, "/settings/objects/account/fields/level", csrf, {
+        "label_zh_CN": "客户级别", "label_en": "Level", "tracked": "true", "pv_existing": codes, "pv_active": codes,
+        "pv_code": [*codes, "vip"], "pv_zh_CN": [*(["x"] * len(codes)), "贵宾"], "pv_en": [*labels, "VIP"],
+    })  # fmt: skip
+    unconfirmed = post(client, "/settings/objects/x_equipment/delete", csrf, {"confirm_name": "equipment"})
+    confirmed = post(client, "/settings/objects/x_equipment/delete", csrf, {"confirm_name": "x_equipment"})
+    # then
+    assert added.status_code == 303, added.text
+    level = next(f for f in api.get("/api/v1/meta/objects/account").json()["fields"] if f["name"] == "level")
+    assert [v["value"] for v in level["values"]] == [*codes, "vip"]
+    assert unconfirmed.status_code == 422 and 'id="error-confirm_name"' in unconfirmed.text
+    assert confirmed.status_code == 303
+    assert client.get("/records/x_equipment").status_code == 404
+    assert 'data-object="x_equipment"' not in client.get("/settings/objects").text
+
+
+def test_htmx_posts_are_redirected_as_whole_pages(web: tuple[TestClient, str]) -> None:
+    # given
+    client, csrf = web
+    create_equipment(client, csrf)
+    # when
+    response = client.post(
+        "/settings/objects/x_equipment/fields/new",
+        data={"type": "email", "label_en": "Email"},
+        headers={"HX-Request": "true", "X-CSRF-Token": csrf},
+    )
+    # then
+    assert response.status_code == 204
+    assert response.headers["HX-Redirect"] == "/settings/objects/x_equipment?done=field_created"

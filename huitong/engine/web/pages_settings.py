@@ -108,11 +108,16 @@ def general_errors(
     return loose or ([error.detail] if not shown else [])
 
 
-def missing_labels(errors: dict[str, str], labels: Mapping[str, Mapping[str, str] | None]) -> None:
-    """Say in words what a blank pair of label inputs needs (the API's message shows JSON)."""
+def missing_labels(
+    errors: dict[str, str], labels: Mapping[str, Mapping[str, str] | None], names: Mapping[str, str] | None = None
+) -> None:
+    """Say in words what a blank pair of label inputs or a blank API name needs (the API's words are for JSON)."""
     for key, given in labels.items():
         if not given:
             errors[key] = _("Enter a label in Chinese, English or both.")
+    for key, name in (names or {}).items():
+        if not name:
+            errors[key] = _("Enter an API name, or an English label to make one from.")
 
 
 # The order the field types are offered in: the everyday ones first; a type added later comes at the end.
@@ -200,7 +205,11 @@ async def create_object(request: Request, user: PageUser = Depends(admin_user)) 
             check()
         except HuitongError as error:
             errors.update({key: text for key, text in errors_by_input(error, renames).items() if key not in errors})
-    missing_labels(errors, {"label": body["label"], "title_label": title["label"]})
+    missing_labels(
+        errors,
+        {"label": body["label"], "title_label": title["label"]},
+        {"name": body["name"], "title_name": title["name"]},
+    )
     if errors:
         _schema, nav = admin_schema(platform, user)
         return new_object_page(request, user, nav, values, validation_failed([]), errors)

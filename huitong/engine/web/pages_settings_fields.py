@@ -271,7 +271,7 @@ async def save_field(request: Request, user: PageUser, object_name: str, field_n
         if error.status not in FORM_STATUSES:
             raise
         errors = errors_by_input(error)
-        missing_labels(errors, {"label": body["label"]})
+        missing_labels(errors, {"label": body["label"]}, {} if before else {"name": str(body.get("name", ""))})
         return field_page(request, user, object_name, field_name, kind=kind, values=values, rows=rows, error=error,
                           errors=errors)  # fmt: skip
     return redirect(request, f"/settings/objects/{object_name}?done=" + ("field_saved" if before else "field_created"))
