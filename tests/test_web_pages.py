@@ -195,3 +195,11 @@ def test_the_search_box_shows_only_what_the_user_may_read(org: Org) -> None:
     assert "E-ZHAO-1" not in fragment.text and "100.00" not in fragment.text
     whole = wang.get("/search?q=E-ZHAO")
     assert whole.status_code == 200 and "E-ZHAO-1" not in whole.text and "E-ZHAO" in whole.text  # "nothing for …"
+
+
+def test_the_record_page_names_whom_it_is_shared_with(org: Org) -> None:
+    record = org.equipment["E-WANG-1"]
+    org.admin.post(f"/api/v1/records/x_equipment/{record}/shares", {"user": org.users["liu"], "access": "read"})
+    page = browser(org, "wang").get(f"/records/x_equipment/{record}").text
+    shared = page[page.index("共享给") :]
+    assert re.search(r"用户: liu · 只读", shared)

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, select
 from huitong.engine.meta.model import FieldDef, ObjectDef
 from huitong.engine.meta.schema import Schema
 from huitong.engine.records.values import HIDDEN_IN_RECORDS
+from huitong.engine.security.tables import departments, groups, roles
 from huitong.engine.system_tables import users
 
 REFERENCES = frozenset({"lookup", "user"})
@@ -68,6 +69,23 @@ def user_names(connection: Connection, ids: Iterable[Any]) -> dict[int, str]:
         return {}
     rows = connection.execute(select(users.c.id, users.c.display_name).where(users.c.id.in_(sorted(wanted))))
     return {int(row.id): row.display_name for row in rows}
+
+
+def principal_names(connection: Connection, shares: Iterable[Mapping[str, Any]]) -> dict[tuple[str, int], str]:
+    """Names of whom records are shared with: users, roles, departments and groups, one query per kind."""
+    tables = {"user": (users, users.c.display_name), "role": (roles, roles.c.name),
+              "department": (departments, departments.c.name), "group": (groups, groups.c.name)}  # fmt: skip
+    wanted: dict[str, set[int]] = {}
+    for share in shares:
+        for kind in tables:
+            if share.get(kind) is not None:
+                wanted.setdefault(kind, set()).add(int(share[kind]))
+    names = {}
+    for kind, ids in wanted.items():
+        table, name = tables[kind]
+        for row in connection.execute(select(table.c.id, name).where(table.c.id.in_(sorted(ids)))):
+            names[(kind, int(row[0]))] = str(row[1])
+    return names
 
 
 def users_on(records: Iterable[Mapping[str, Any]], columns: Sequence[FieldDef]) -> set[Any]:

@@ -182,6 +182,7 @@ def record_page(object_name: str, record_id: PathId, request: Request, user: Pag
         changes = history.history_of(connection, object_name, record_id, limit=50, hidden=hidden)
         changed_by = cells.user_names(connection, [c["changed_by"] for c in changes])
         shares = sharing.list_shares(connection, object_name, record_id)
+        principals = cells.principal_names(connection, shares)
         recent.remember(connection, actor.user_id, object_name, record_id, context.now)
         context_values = {
             "definition": definition, **labels(definition), "record": record, "shown": shown,
@@ -190,7 +191,8 @@ def record_page(object_name: str, record_id: PathId, request: Request, user: Pag
                        if n in definition.fields],
             "key_fields": [f for f in cells.default_columns(definition)[1:5]],
             "related": related_lists(platform, connection, schema, actor, definition, record_id),
-            "changes": changes, "changed_by": changed_by, "shares": shares, "field_label": field_label,
+            "changes": changes, "changed_by": changed_by, "shares": shares, "principals": principals,
+            "field_label": field_label,
             "title": shown[definition.title_field].text if definition.title_field in shown else f"#{record_id}",
             "may_edit": platform.access.may(actor, definition, "edit"),
             "may_delete": platform.access.may(actor, definition, "delete"),
