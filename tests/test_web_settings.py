@@ -287,3 +287,34 @@ def test_htmx_posts_are_redirected_as_whole_pages(web: tuple[TestClient, str]) -
     # then
     assert response.status_code == 204
     assert response.headers["HX-Redirect"] == "/settings/objects/x_equipment?done=field_created"
+
+
+def test_what_does_not_exist_is_a_404_page_and_standard_fields_stay(web: tuple[TestClient, str]) -> None:
+    # given
+    client, csrf = web
+    # when / then
+    for path in ("/settings/objects/nothing", "/settings/objects/lead/fields/id", "/settings/objects/lead/fields/nope",
+                 "/settings/objects/nothing/fields/new", "/settings/users/999999"):  # fmt: skip
+        assert client.get(path).status_code == 404, path
+    assert post(client, "/settings/objects/lead/fields/owner", csrf, {"label_en": "Owner"}).status_code == 404
+    assert post(client, "/settings/objects/lead/fields/nope/delete", csrf, {}).status_code == 404
+    assert post(client, "/settings/users/999999", csrf, {"active": "true"}).status_code == 404
+    assert client.get("/settings/objects/lead/fields/new?type=nonsense").status_code == 200
+    standard = post(client, "/settings/objects/lead/fields/status/delete", csrf, {})
+    assert standard.status_code == 422
+    assert "Only custom fields can be deleted; standard fields are part of the product." in standard.text
+
+
+def test_an_object_may_be_named_by_an_auto_number(web: tuple[TestClient, str]) -> None:
+    # given
+    client, csrf = web
+    form = {"label_en": "Ticket", "title_label_en": "Number", "title_name": "number", "title_type": "auto_number"}
+    # when
+    missing = post(client, "/settings/objects/new", csrf, form)
+    created = post(client, "/settings/objects/new", csrf, {**form, "title_pattern": "TK-{0000}"})
+    record = post(client, "/records/x_ticket/new", csrf, {})
+    # then
+    assert missing.status_code == 422 and 'id="error-title_pattern"' in missing.text
+    assert created.status_code == 303, created.text
+    assert record.status_code == 303, record.text
+    assert "TK-0001" in client.get(record.headers["location"]).text
