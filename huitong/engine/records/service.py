@@ -175,31 +175,33 @@ class RecordService:
 
     def restore(self, actor: Actor, object_name: str, record_id: int) -> Record:
         with self.transaction(actor) as context:
-            definition = context.schema.object(object_name)
-            self.access.check_object(context.actor, definition, "delete")
-            table = context.schema.table(object_name)
-            query = select(table).where(table.c.id == record_id, table.c.deleted_at.is_not(None))
-            visible = self.access.read_filter(context.actor, definition, table)
-            row = context.connection.execute(query if visible is None else query.where(visible)).mappings().first()
-            if row is None:
-                raise not_found(_("This record is not in the recycle bin."))
-            allowed = self.access.write_filter(context.actor, definition, table, "delete")
-            if allowed is not None and not context.connection.execute(query.where(allowed)).first():
-                raise forbidden(_("You may see this record but not change or delete it."))
-            context.connection.execute(
-                update(table)
-                .where(table.c.id == record_id)
-                .values(deleted_at=None, version=table.c.version + 1, updated_at=context.now,
-                        updated_by=context.actor.user_id)
-            )  # fmt: skip
-            context.connection.execute(
-                delete(recycle_bin).where(
-                    recycle_bin.c.object_name == object_name, recycle_bin.c.record_id == record_id
-                )
-            )
-            restored = {**row, "deleted_at": None, "version": row["version"] + 1, "updated_at": context.now,
-                        "updated_by": context.actor.user_id}  # fmt: skip
-            return Record(definition, row_values(definition, restored))
+            return self.restore_in(context, object_name, record_id)
+
+    def restore_in(self, context: WriteContext, object_name: str, record_id: int) -> Record:
+        """A record back from the recycle bin, inside the caller's transaction (an undo of many is one)."""
+        definition = context.schema.object(object_name)
+        self.access.check_object(context.actor, definition, "delete")
+        table = context.schema.table(object_name)
+        query = select(table).where(table.c.id == record_id, table.c.deleted_at.is_not(None))
+        visible = self.access.read_filter(context.actor, definition, table)
+        row = context.connection.execute(query if visible is None else query.where(visible)).mappings().first()
+        if row is None:
+            raise not_found(_("This record is not in the recycle bin."))
+        allowed = self.access.write_filter(context.actor, definition, table, "delete")
+        if allowed is not None and not context.connection.execute(query.where(allowed)).first():
+            raise forbidden(_("You may see this record but not change or delete it."))
+        context.connection.execute(
+            update(table)
+            .where(table.c.id == record_id)
+            .values(deleted_at=None, version=table.c.version + 1, updated_at=context.now,
+                    updated_by=context.actor.user_id)
+        )  # fmt: skip
+        context.connection.execute(
+            delete(recycle_bin).where(recycle_bin.c.object_name == object_name, recycle_bin.c.record_id == record_id)
+        )
+        restored = {**row, "deleted_at": None, "version": row["version"] + 1, "updated_at": context.now,
+                    "updated_by": context.actor.user_id}  # fmt: skip
+        return Record(definition, row_values(definition, restored))
 
     # -- reads -------------------------------------------------------------------------------------------------
     def get(self, actor: Actor, object_name: str, record_id: int) -> Record:

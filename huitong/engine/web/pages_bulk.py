@@ -16,19 +16,19 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
 
 from fastapi import APIRouter, Depends, Request
-from sqlalchemy import delete, select, update
+from sqlalchemy import select
 from starlette.datastructures import FormData
 from starlette.responses import Response, StreamingResponse
 
 from huitong.engine.api.support import platform_of
-from huitong.engine.errors import FieldError, HuitongError, bad_request, forbidden, not_found
+from huitong.engine.errors import FieldError, HuitongError, bad_request, not_found
 from huitong.engine.i18n import _, localized
 from huitong.engine.meta.model import FieldDef, ObjectDef
 from huitong.engine.meta.schema import Schema
 from huitong.engine.platform import Platform
 from huitong.engine.query.listing import Listing
 from huitong.engine.records.bulk import MAX_RECORDS, BulkWriter
-from huitong.engine.records.context import Actor, WriteContext
+from huitong.engine.records.context import Actor
 from huitong.engine.system_tables import recycle_bin
 from huitong.engine.web import export, forms
 from huitong.engine.web.listing_state import ListState
@@ -284,26 +284,6 @@ def bulk_delete(object_name: str, request: Request, form: FormData = Depends(pos
     return acting(request, user, object_name, _("Delete"), work)
 
 
-def restore_in(platform: Platform, context: WriteContext, definition: ObjectDef, record_id: int) -> None:
-    """One record back from the recycle bin (RecordService.restore's steps, inside the caller's transaction)."""
-    table = context.schema.table(definition.name)
-    query = select(table).where(table.c.id == record_id, table.c.deleted_at.is_not(None))
-    visible = platform.access.read_filter(context.actor, definition, table)
-    row = context.connection.execute(query if visible is None else query.where(visible)).mappings().first()
-    if row is None:
-        raise not_found(_("This record is not in the recycle bin."))
-    allowed = platform.access.write_filter(context.actor, definition, table, "delete")
-    if allowed is not None and not context.connection.execute(query.where(allowed)).first():
-        raise forbidden(_("You may see this record but not change or delete it."))
-    context.connection.execute(
-        update(table).where(table.c.id == record_id)
-        .values(deleted_at=None, version=table.c.version + 1, updated_at=context.now, updated_by=context.actor.user_id)
-    )  # fmt: skip
-    context.connection.execute(
-        delete(recycle_bin).where(recycle_bin.c.object_name == definition.name, recycle_bin.c.record_id == record_id)
-    )
-
-
 @router.post("/records/{object_name}/bulk/restore")
 def bulk_restore(object_name: str, request: Request, form: FormData = Depends(posted_form),
                  user: PageUser = Depends(page_user)) -> Response:  # fmt: skip
@@ -335,7 +315,7 @@ def bulk_restore(object_name: str, request: Request, form: FormData = Depends(po
                 raise not_found(_("These records are no longer in the recycle bin."))
             for record_id in ids:
                 try:
-                    restore_in(platform, context, definition, record_id)
+                    platform.records.restore_in(context, object_name, record_id)
                 except HuitongError as error:
                     failures.append((record_id, error_messages(definition, error)))
             if failures:
