@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -19,7 +20,7 @@ from huitong.engine.security.users import SignIn, authenticate, create_token, li
 router = APIRouter(prefix="/api/v1")
 
 
-def _sign_in(platform: Platform, request: Request, body: Any, start: Any) -> Any:
+def sign_in(platform: Platform, request: Request, body: Any, start: Any) -> Any:
     """Check the credentials; on success run ``start(connection, user_id)`` in the same transaction.
 
     A failed attempt is committed (history, lock-out counter) before it is refused.
@@ -44,7 +45,7 @@ def _sign_in(platform: Platform, request: Request, body: Any, start: Any) -> Any
 async def issue_token(request: Request, body: Any = Depends(json_body)) -> Response:
     platform = platform_of(request)
     result = await run_in_threadpool(
-        _sign_in(
+        sign_in(
             platform, request, body, lambda c, user: create_token(c, user, "sign-in", platform.settings.token_days)
         )
     )
@@ -57,6 +58,15 @@ async def issue_token(request: Request, body: Any = Depends(json_body)) -> Respo
 async def open_session(request: Request, body: Any = Depends(json_body)) -> Response:
     """Sign a browser in: sets the session cookie and answers the CSRF token to send with every change."""
     platform = platform_of(request)
+    result = await run_in_threadpool(sign_in(platform, request, body, session_starter(platform, request)))
+    if isinstance(result, SignIn):
+        result.raise_if_failed()
+    cookie, csrf = result
+    return with_session_cookies(json_response({"csrf_token": csrf}), request, cookie, csrf)
+
+
+def session_starter(platform: Platform, request: Request) -> Callable[[Any, int], tuple[str, str]]:
+    """What a successful sign-in does for a browser: open a session (cookie value, CSRF token)."""
 
     def start(connection: Any, user_id: int) -> tuple[str, str]:
         return sessions.open_session(
@@ -64,11 +74,11 @@ async def open_session(request: Request, body: Any = Depends(json_body)) -> Resp
             user_agent=request.headers.get("user-agent"),
         )  # fmt: skip
 
-    result = await run_in_threadpool(_sign_in(platform, request, body, start))
-    if isinstance(result, SignIn):
-        result.raise_if_failed()
-    cookie, csrf = result
-    response = json_response({"csrf_token": csrf})
+    return start
+
+
+def with_session_cookies(response: Response, request: Request, cookie: str, csrf: str) -> Response:
+    """The session cookie (HttpOnly) and the CSRF token's cookie (readable by the page's script)."""
     secure = request.url.scheme == "https"
     lifetime = int(sessions.LIFETIME.total_seconds())
     response.set_cookie(sessions.COOKIE, cookie, max_age=lifetime, httponly=True, samesite="lax", secure=secure)

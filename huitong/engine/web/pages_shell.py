@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy import update
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from huitong.engine.api.routes_auth import session_starter, sign_in, with_session_cookies
 from huitong.engine.api.support import platform_of
 from huitong.engine.errors import HuitongError
 from huitong.engine.i18n import LOCALES, use_locale
 from huitong.engine.security import sessions
-from huitong.engine.security.users import authenticate
 from huitong.engine.system_tables import users
 from huitong.engine.web.pages import PageRoute, redirect, safe_next
 from huitong.engine.web.recent import recent_records
@@ -41,22 +39,8 @@ async def login(request: Request) -> Response:
     username, password = str(form.get("username") or ""), str(form.get("password") or "")
     target = safe_next(str(form.get("next") or "/"))
     platform = platform_of(request)
-
-    def work() -> Any:
-        with platform.db.write() as connection:
-            outcome = authenticate(
-                connection, username, password, now=platform.now(),
-                address=request.client.host if request.client else None, user_agent=request.headers.get("user-agent"),
-            )  # fmt: skip
-            if outcome.reason is not None:
-                return outcome
-            user_id = outcome.raise_if_failed()
-            return sessions.open_session(
-                connection, user_id, now=platform.now(), address=request.client.host if request.client else None,
-                user_agent=request.headers.get("user-agent"),
-            )  # fmt: skip
-
-    result = await run_in_threadpool(work)
+    credentials = {"username": username, "password": password}
+    result = await run_in_threadpool(sign_in(platform, request, credentials, session_starter(platform, request)))
     if not isinstance(result, tuple):
         with use_locale(visitor_locale(request)):
             try:
@@ -65,12 +49,7 @@ async def login(request: Request) -> Response:
                 context = {"next": target, "error": error.detail, "username": username}
                 return render(request, "login.html", context, status=400)
     cookie, csrf = result
-    response = redirect(request, target)
-    secure = request.url.scheme == "https"
-    lifetime = int(sessions.LIFETIME.total_seconds())
-    response.set_cookie(sessions.COOKIE, cookie, max_age=lifetime, httponly=True, samesite="lax", secure=secure)
-    response.set_cookie(sessions.CSRF_COOKIE, csrf, max_age=lifetime, httponly=False, samesite="lax", secure=secure)
-    return response
+    return with_session_cookies(redirect(request, target), request, cookie, csrf)
 
 
 @router.post("/logout")
