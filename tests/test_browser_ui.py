@@ -120,6 +120,52 @@ def test_create_edit_and_delete_a_record_with_validation_errors(browser: Browser
     page.context.close()
 
 
+def test_an_administrator_creates_a_custom_object_and_uses_it_like_a_built_in_one(
+    browser: Browser, server: LiveServer
+) -> None:
+    page = open_page(browser, server)
+    sign_in(page)
+    page.locator("#app-sidebar").get_by_role("link", name="对象管理器").click()
+    page.goto("/settings/objects/new")
+    page.locator("#label_zh_CN").fill("设备")
+    page.locator("#label_en").fill("Equipment")
+    page.locator("#plural_zh_CN").fill("设备")
+    page.locator("#plural_en").fill("Equipment")
+    page.locator("#title_label_zh_CN").fill("设备名称")
+    page.locator("#title_label_en").fill("Equipment name")
+    screenshot(page, "settings-new-object-desktop-zh_CN")
+    page.locator("#create-object").click()
+    page.wait_for_url(re.compile(r"/settings/objects/x_equipment(\?.*)?$"))
+    expect(page.locator("#app-sidebar")).to_contain_text("设备")  # in the navigation at once
+
+    page.goto("/settings/objects/x_equipment/fields/new")
+    page.locator("#type-picklist").check()
+    expect(page.locator("#picklist-editor")).to_be_visible()
+    page.locator("#label_zh_CN").fill("设备状态")
+    page.locator("#label_en").fill("Status")
+    for index, (chinese, english) in enumerate((("在用", "In use"), ("维修中", "In repair"))):
+        if index:
+            page.locator("#add-value").click()
+        row = page.locator("#picklist-rows > *").nth(index)
+        row.locator("[name=pv_zh_CN]").fill(chinese)
+        row.locator("[name=pv_en]").fill(english)
+    screenshot(page, "settings-new-field-desktop-zh_CN")
+    page.locator("#save-field").click()
+    page.wait_for_url(re.compile(r"/settings/objects/x_equipment(\?.*)?$"))
+    expect(page.locator("main")).to_contain_text("设备状态")
+
+    page.goto("/records/x_equipment/new")
+    page.get_by_label(re.compile("设备名称")).fill("一号车床")
+    page.get_by_label("设备状态").select_option(label="维修中")
+    page.get_by_role("button", name="保存").click()
+    expect(page.get_by_role("heading", name="一号车床")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("维修中")
+    page.goto("/records/x_equipment")
+    expect(page.locator("#record-rows")).to_contain_text("一号车床")
+    screenshot(page, "custom-object-list-desktop-zh_CN")
+    page.context.close()
+
+
 def test_a_conflicting_edit_shows_the_other_persons_change(browser: Browser, server: LiveServer) -> None:
     mine, theirs = open_page(browser, server), open_page(browser, server)
     sign_in(mine)
