@@ -26,10 +26,14 @@ def number(value: Decimal | int | str, scale: int | None = None) -> str:
     return format_decimal(amount, format=pattern, locale=current_locale.get(), decimal_quantization=scale is not None)
 
 
+def currency_symbol(currency: str) -> str:
+    """¥ for the yuan in English too, as Chinese companies write it (not "CN¥"); others as the locale writes them."""
+    return get_currency_symbol(currency, locale="zh_CN" if currency == "CNY" else current_locale.get())
+
+
 def money(value: Decimal | int | str, currency: str, scale: int = 2) -> str:
-    """¥1,234.00: the yuan keeps its own sign in English too, as Chinese companies write it (not "CN¥")."""
-    symbol_locale = "zh_CN" if currency == "CNY" else current_locale.get()
-    symbol = get_currency_symbol(currency, locale=symbol_locale)
+    """¥1,234.00 (see ``currency_symbol``)."""
+    symbol = currency_symbol(currency)
     amount = Decimal(str(value))
     sign = "-" if amount < 0 else ""
     return f"{sign}{symbol}{number(abs(amount), scale)}"

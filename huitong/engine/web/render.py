@@ -35,6 +35,7 @@ def environment() -> Environment:
     env.filters["label"] = lambda labels, fallback="": localized(labels, fallback)
     env.filters["moment"] = formatting.moment
     env.filters["local_input"] = formatting.local_input
+    env.filters["currency_symbol"] = formatting.currency_symbol
     return env
 
 
