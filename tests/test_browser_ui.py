@@ -174,18 +174,18 @@ def test_a_conflicting_edit_shows_the_other_persons_change(browser: Browser, ser
     record = first_record_id(mine)
     mine.goto(f"/records/account/{record}/edit")
     theirs.goto(f"/records/account/{record}/edit")
-    theirs.get_by_label("城市").fill("苏州")
+    theirs.get_by_label("城市").fill("苏州工业园区")  # no demo city: a real change
     theirs.get_by_role("button", name="保存").click()
     theirs.wait_for_url(re.compile(rf"/records/account/{record}$"))
-    mine.get_by_label("城市").fill("无锡")
+    mine.get_by_label("城市").fill("无锡新区")
     mine.get_by_role("button", name="保存").click()
     expect(mine.get_by_role("alert")).to_contain_text("其他人保存了这条记录")
-    expect(mine.locator("main")).to_contain_text("对方的值： 苏州")
-    expect(mine.get_by_label("城市")).to_have_value("无锡")
+    expect(mine.locator("main")).to_contain_text("对方的值： 苏州工业园区")
+    expect(mine.get_by_label("城市")).to_have_value("无锡新区")
     screenshot(mine, "form-conflict-desktop-zh_CN")
     mine.get_by_role("button", name="保存").click()  # saving again, knowingly, wins
     mine.wait_for_url(re.compile(rf"/records/account/{record}$"))
-    expect(mine.locator("main")).to_contain_text("无锡")
+    expect(mine.locator("main")).to_contain_text("无锡新区")
     mine.context.close()
     theirs.context.close()
 
