@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,7 +30,8 @@ class Module:
     objects: list[ObjectDef] = field(default_factory=list)
     label: Mapping[str, str] = field(default_factory=dict)  # in navigation, e.g. {"en": "Sales", "zh_CN": "销售"}
     install_hooks: Callable[[Hooks], None] | None = None
-    routers: list[Any] = field(default_factory=list)
+    routers: list[Any] = field(default_factory=list)  # API routes and pages (pages use huitong.engine.web)
+    templates: Path | None = None  # the module's page templates, found before the engine's (they extend base.html)
 
 
 class Platform:

@@ -28,8 +28,8 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 @cache
-def environment() -> Environment:
-    loader = FileSystemLoader(str(TEMPLATES))
+def environment(module_templates: tuple[str, ...] = ()) -> Environment:
+    loader = FileSystemLoader([*module_templates, str(TEMPLATES)])
     env = Environment(loader=loader, autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
     env.globals.update(_=gettext, gettext=gettext, localized=localized, zip=zip)
     env.filters["label"] = lambda labels, fallback="": localized(labels, fallback)
@@ -86,7 +86,9 @@ def render(
     status: int = 200,
     headers: Mapping[str, str] | None = None,
 ) -> HTMLResponse:
-    template = environment().get_template(name)
+    platform: Platform = request.app.state.platform
+    folders = tuple(str(module.templates) for module in platform.modules if module.templates)
+    template = environment(folders).get_template(name)
     html = template.render(
         request=request, user=user, locale=current_locale.get(), htmx=request.headers.get("hx-request") == "true",
         **context,
