@@ -199,7 +199,7 @@ def test_a_saved_view_keeps_its_filter(browser: Browser, server: LiveServer) -> 
     page.get_by_label("条件").select_option("eq")
     page.get_by_label("值").fill("A")
     page.get_by_role("button", name="应用").click()
-    expect(page.get_by_label("已应用的筛选条件")).to_contain_text("客户级别")
+    expect(page.get_by_label("已应用的筛选条件")).to_contain_text("客户级别 等于 A（重点）")
     levels = page.locator("#record-rows tbody tr td:nth-child(4)").all_inner_texts()
     assert levels and all(level == "A（重点）" for level in levels)
     page.get_by_role("button", name="保存视图").click()

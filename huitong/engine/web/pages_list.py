@@ -64,6 +64,7 @@ def list_page(object_name: str, request: Request, user: PageUser = Depends(page_
             "plural": localized(definition.plural_label, localized(definition.label, definition.name)),
             "columns": columns, "rows": rows, "state": state, "next_cursor": page["next_cursor"],
             "field_label": field_label, "filterable": filterable_fields(definition), "operators": operator_labels(),
+            "chip_value": chip_value,
             "may_create": platform.access.may(actor, definition, "create"),
             "may_edit": platform.access.may(actor, definition, "edit"),
             "may_delete": platform.access.may(actor, definition, "delete"),
@@ -74,6 +75,15 @@ def list_page(object_name: str, request: Request, user: PageUser = Depends(page_
             return render(request, "list_rows.html", context, user=user)
         context["nav"] = navigation(platform, schema, actor)
     return render(request, "list.html", context, user=user)
+
+
+def chip_value(definition: ObjectDef, name: str, value: str) -> str:
+    """A filter's value as the list shows it: a picklist's labels rather than its codes (A（重点） for A)."""
+    field = definition.fields.get(name)
+    if field is None or field.field_type.widget not in ("select", "multiselect"):
+        return value
+    return "、".join(field.field_type.display(field, [code]) if field.field_type.widget == "multiselect"
+                    else field.field_type.display(field, code) for code in value.split(","))  # fmt: skip
 
 
 def filterable_fields(definition: ObjectDef) -> list[Any]:
