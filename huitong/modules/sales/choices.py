@@ -35,3 +35,47 @@ STAGES = choices(
     ("won", "Won", "赢单"),
     ("lost", "Lost", "输单"),
 )
+
+# Leads and customers ----------------------------------------------------------------------------------------------
+RATINGS = choices(("hot", "Hot", "热"), ("warm", "Warm", "温"), ("cold", "Cold", "冷"))
+ACCOUNT_TYPES = choices(
+    ("customer", "Customer", "客户"),
+    ("prospect", "Prospect", "潜在客户"),
+    ("partner", "Partner", "合作伙伴"),
+    ("agent", "Agent", "代理商"),
+    ("dealer", "Dealer", "经销商"),
+    ("competitor", "Competitor", "竞争对手"),
+    ("supplier", "Supplier", "供应商"),
+)
+ACCOUNT_LEVELS = choices(("A", "A (key)", "A（重点）"), ("B", "B", "B"), ("C", "C", "C"), ("D", "D", "D"))
+# Days between visits an account of each level gets unless someone sets its own cycle (the seeds' 拜访周期).
+VISIT_CYCLE_DAYS = {"A": 7, "B": 14, "C": 30, "D": 90}
+COMPANY_SIZES = choices(
+    ("micro", "Under 20 people", "20人以下"),
+    ("small", "20-99 people", "20-99人"),
+    ("medium", "100-499 people", "100-499人"),
+    ("large", "500-999 people", "500-999人"),
+    ("enterprise", "1000 people or more", "1000人以上"),
+)
+ACCOUNT_TAGS = choices(
+    ("key_project", "Key project", "重点项目"),
+    ("government", "Government", "政府单位"),
+    ("state_owned", "State-owned", "国企"),
+    ("listed", "Listed company", "上市公司"),
+    ("repeat_buyer", "Repeat buyer", "回头客"),
+    ("price_sensitive", "Price-sensitive", "价格敏感"),
+)
+CREDIT_RATINGS = choices(("AAA", "AAA", "AAA"), ("AA", "AA", "AA"), ("A", "A", "A"), ("B", "B", "B"), ("C", "C", "C"))
+LIST_FLAGS = choices(("white", "White list", "白名单"), ("black", "Black list", "黑名单"))
+BUYING_ROLES = choices(
+    ("decision_maker", "Decision maker", "决策者"),
+    ("influencer", "Influencer", "影响者"),
+    ("user", "User", "使用者"),
+    ("evaluator", "Technical evaluator", "技术评估者"),
+    ("purchaser", "Purchaser", "采购"),
+    ("gatekeeper", "Gatekeeper", "把关者"),
+    ("champion", "Champion", "支持者"),
+)
+RELATIONSHIP_STRENGTHS = choices(
+    ("close", "Close", "密切"), ("good", "Good", "良好"), ("normal", "Normal", "一般"), ("weak", "Weak", "疏远")
+)

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-from huitong.engine.meta.declare import choices, field, standard_object
-from huitong.modules.sales.choices import INDUSTRIES, SOURCES
+from huitong.engine.meta.declare import field, standard_object
+from huitong.modules.sales.choices import (
+    ACCOUNT_LEVELS,
+    ACCOUNT_TAGS,
+    ACCOUNT_TYPES,
+    BUYING_ROLES,
+    COMPANY_SIZES,
+    CREDIT_RATINGS,
+    INDUSTRIES,
+    LIST_FLAGS,
+    RELATIONSHIP_STRENGTHS,
+    SOURCES,
+)
 
 account = standard_object(
     "account", "Account", "客户",
     [
         field("name", "text", "Account name", "客户名称", required=True, tracked=True, indexed=True, max_length=200),
-        field("type", "picklist", "Type", "客户类型", default="prospect", values=choices(
-            ("customer", "Customer", "客户"), ("prospect", "Prospect", "潜在客户"), ("partner", "Partner", "合作伙伴"),
-            ("competitor", "Competitor", "竞争对手"), ("supplier", "Supplier", "供应商"))),
-        field("level", "picklist", "Level", "客户级别", tracked=True, values=choices(
-            ("A", "A (key)", "A（重点）"), ("B", "B", "B"), ("C", "C", "C"), ("D", "D", "D"))),
+        field("type", "picklist", "Type", "客户类型", default="prospect", values=ACCOUNT_TYPES),
+        field("level", "picklist", "Level", "客户级别", tracked=True, values=ACCOUNT_LEVELS),
         field("industry", "picklist", "Industry", "行业", values=INDUSTRIES),
         field("source", "picklist", "Source", "来源", values=SOURCES),
         field("parent", "lookup", "Parent account", "上级客户", target="account"),
@@ -25,6 +33,16 @@ account = standard_object(
         field("employees", "integer", "Employees", "员工人数", min=0),
         field("last_contacted_at", "datetime", "Last contacted", "最后联系时间"),
         field("description", "long_text", "Description", "备注"),
+        field("address", "text", "Address", "详细地址", max_length=255),
+        field("size", "picklist", "Company size", "企业规模", values=COMPANY_SIZES),
+        field("tags", "multi_picklist", "Tags", "标签", values=ACCOUNT_TAGS),
+        field("credit_rating", "picklist", "Credit rating", "信用等级", tracked=True, values=CREDIT_RATINGS),
+        field("credit_limit", "currency", "Credit limit", "信用额度", tracked=True, currency="CNY"),
+        field("list_flag", "picklist", "Black/white list", "黑白名单", tracked=True, values=LIST_FLAGS),
+        field("last_transaction_at", "datetime", "Last transaction", "最后交易时间"),
+        field("last_service_at", "datetime", "Last service", "最后服务时间"),
+        field("visit_cycle_days", "integer", "Visit cycle (days)", "拜访周期（天）", min=1, max=3650),
+        field("next_visit_due", "date", "Next visit due", "下次拜访日期", indexed=True),
     ],
     module="sales",
 )  # fmt: skip
@@ -42,6 +60,10 @@ contact = standard_object(
         field("wechat", "text", "WeChat", "微信", max_length=64),
         field("reports_to", "lookup", "Reports to", "直属上级", target="contact"),
         field("birthday", "date", "Birthday", "生日"),
+        field("qq", "text", "QQ", "QQ", max_length=20),
+        field("buying_role", "picklist", "Buying role", "采购角色", values=BUYING_ROLES),
+        field("relationship", "picklist", "Relationship strength", "关系程度", values=RELATIONSHIP_STRENGTHS),
+        field("description", "long_text", "Description", "备注"),
     ],
     module="sales",
 )  # fmt: skip

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from huitong.engine.meta.declare import choices, field, standard_object
-from huitong.modules.sales.choices import INDUSTRIES, SOURCES
+from huitong.modules.sales.choices import INDUSTRIES, RATINGS, SOURCES
 
 lead = standard_object(
     "lead", "Lead", "线索",
     [
         field("name", "text", "Name", "姓名", required=True, indexed=True, max_length=100),
-        field("company", "text", "Company", "公司名称", indexed=True, max_length=200),
+        # Searchable: the duplicate check finds companies through the search index.
+        field("company", "text", "Company", "公司名称", indexed=True, searchable=True, max_length=200),
         field("title", "text", "Title", "职务", max_length=100),
         field("mobile", "phone", "Mobile", "手机", indexed=True),
         field("phone", "phone", "Phone", "电话"),
@@ -22,6 +23,15 @@ lead = standard_object(
         field("province", "text", "Province", "省份", max_length=50),
         field("city", "text", "City", "城市", max_length=50),
         field("description", "long_text", "Description", "备注"),
+        field("wechat", "text", "WeChat", "微信", max_length=64),
+        field("address", "text", "Address", "详细地址", max_length=255),
+        field("campaign", "text", "Campaign", "市场活动", max_length=200),
+        field("rating", "picklist", "Rating", "线索评级", values=RATINGS),
+        field("last_follow_up_at", "datetime", "Last follow-up", "最后跟进时间", indexed=True),
+        field("converted_account", "lookup", "Converted to account", "转化客户", target="account"),
+        field("converted_contact", "lookup", "Converted to contact", "转化联系人", target="contact"),
+        field("converted_opportunity", "lookup", "Converted to opportunity", "转化商机", target="opportunity"),
+        field("converted_at", "datetime", "Converted at", "转化时间"),
     ],
     module="sales",
 )  # fmt: skip
