@@ -79,3 +79,29 @@ BUYING_ROLES = choices(
 RELATIONSHIP_STRENGTHS = choices(
     ("close", "Close", "密切"), ("good", "Good", "良好"), ("normal", "Normal", "一般"), ("weak", "Weak", "疏远")
 )
+
+# The default sales process (the common "10/30/50/70/100" funnel): value, English, Chinese, probability, expected days.
+DEFAULT_STAGES = (
+    ("initial_contact", "Initial contact", "初步接洽", 10, 14),
+    ("needs_confirmed", "Needs confirmed", "需求确认", 30, 21),
+    ("solution_proposed", "Solution proposed", "方案报价", 50, 21),
+    ("negotiation", "Quote and negotiation", "谈判审核", 70, 30),
+    ("won", "Won", "赢单", 100, None),
+    ("lost", "Lost", "输单", 0, None),
+)
+FORECAST_CATEGORIES = choices(
+    ("pipeline", "Pipeline", "管道"),
+    ("best_case", "Best case", "最佳情况"),
+    ("commit", "Commit", "承诺"),
+    ("closed", "Closed", "已成交"),
+    ("omitted", "Omitted", "不计入"),
+)
+LOSS_REASONS = choices(
+    ("price", "Price", "价格"),
+    ("product_fit", "Product fit", "产品不匹配"),
+    ("competitor", "Lost to a competitor", "输给竞争对手"),
+    ("no_budget", "No budget", "无预算"),
+    ("no_decision", "No decision", "无决策"),
+    ("relationship", "Relationship", "客户关系"),
+    ("other", "Other", "其他"),
+)

@@ -1,9 +1,208 @@
-"""The sales module's pipeline hooks on the record write path."""
+"""The sales module's pipeline hooks on the record write path: process stages, probability, status and close date,
+the loss reason, and the stage history (written in the opportunity's own transaction)."""
 
 from __future__ import annotations
 
-from huitong.engine.records.context import Hooks
+import sys
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from huitong.engine.errors import FieldError, validation_failed
+from huitong.engine.i18n import _
+from huitong.engine.meta.types.base import FilterEnv
+from huitong.engine.records.context import HookCall, Hooks
+from huitong.engine.records.service import RecordService
+from huitong.modules.sales.process_store import ensure_default_in, list_records, process_in
+from huitong.modules.sales.processes import Process, Stage, read_stages, stages_text
+
+CLOSED_STATUS = {"won": "won", "lost": "lost"}
 
 
 def install(hooks: Hooks) -> None:
-    """Register this part's hooks (none yet)."""
+    hooks.register("before_create", "sales_process", check_process)
+    hooks.register("before_update", "sales_process", check_process)
+    hooks.register("before_create", "opportunity", before_create)
+    hooks.register("before_update", "opportunity", before_update)
+    hooks.register("after_create", "opportunity", after_create)
+    hooks.register("after_update", "opportunity", after_update)
+
+
+def record_service(call: HookCall) -> RecordService:
+    """The record service running this hook.
+
+    Stopgap until the engine hands hooks the service (HookCall/WriteContext has no reference to it): the service
+    (or the bulk writer holding it) is the caller a few frames up."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        owner = frame.f_locals.get("self")
+        if isinstance(owner, RecordService):
+            return owner
+        service = getattr(owner, "service", None)
+        if isinstance(service, RecordService):
+            return service
+        frame = frame.f_back  # type: ignore[assignment]
+    raise RuntimeError("a pipeline hook ran outside the record service")
+
+
+def env_of(call: HookCall, service: RecordService) -> FilterEnv:
+    return FilterEnv(now=call.context.now, zone=service.zone)
+
+
+# -- processes -------------------------------------------------------------------------------------------------
+def check_process(call: HookCall) -> None:
+    if "stages" not in call.values:
+        return
+    stages = read_stages(call.values["stages"])
+    picklist = call.context.schema.object("opportunity").fields["stage"].options.get("values") or []
+    known = {entry["value"] for entry in picklist}
+    missing = [stage.value for stage in stages if stage.value not in known]
+    if missing:
+        message = _("Add these values to the opportunity's Stage field first: %(values)s") % {
+            "values": ", ".join(missing)}  # fmt: skip
+        raise validation_failed([FieldError("stages", "unknown_stage", message)])
+    call.values["stages"] = stages_text(stages)
+
+
+# -- opportunities ---------------------------------------------------------------------------------------------
+def load_process(call: HookCall, service: RecordService, process_id: int | None) -> Process:
+    context = call.context
+    process = process_in(context.connection, context.schema, context.actor, service.access, env_of(call, service),
+                         process_id)  # fmt: skip
+    if process.id is None:  # nothing stored yet: store the shipped process in this transaction
+        ensure_default_in(service, context)
+        process = process_in(context.connection, context.schema, context.actor, service.access,
+                             env_of(call, service), None)  # fmt: skip
+    return process
+
+
+def before_create(call: HookCall) -> None:
+    values = call.values
+    service = record_service(call)
+    process = load_process(call, service, values.get("sales_process"))
+    values["sales_process"] = process.id
+    stage = process.stage(values.get("stage"))
+    if stage is None and values.get("stage") in (None, "initial_contact"):  # the field's default
+        stage = process.open_stages[0]
+    if stage is None:
+        raise validation_failed([_not_in_process(process)])
+    if values.get("status") in CLOSED_STATUS and stage.kind == "open":
+        stage = process.closing(values["status"])
+    values["stage"] = stage.value
+    apply_stage(call, process, stage, {}, values, moved=True)
+
+
+def before_update(call: HookCall) -> None:
+    changes, before = call.values, call.before or {}
+    touched = {"stage", "status", "probability", "sales_process", "loss_reason", "close_date"} & set(changes)
+    if not touched:
+        return
+    service = record_service(call)
+    process = load_process(call, service, changes.get("sales_process", before.get("sales_process")))
+    if changes.get("sales_process", before.get("sales_process")) is None:
+        changes["sales_process"] = process.id
+    value = changes.get("stage", before.get("stage"))
+    status = changes.get("status")
+    if "stage" not in changes and status in CLOSED_STATUS and status != before.get("status"):
+        value = process.closing(status).value  # closing through the status moves to the closing stage
+    stage = process.stage(value)
+    if stage is None:
+        raise validation_failed([_not_in_process(process)])
+    if status == "open" and stage.kind != "open" and "stage" not in changes:
+        message = _("Choose the open stage the opportunity goes back to.")
+        raise validation_failed([FieldError("stage", "required", message)])
+    moved = stage.value != before.get("stage")
+    changes["stage"] = stage.value
+    apply_stage(call, process, stage, before, changes, moved=moved)
+
+
+def apply_stage(
+    call: HookCall, process: Process, stage: Stage, before: dict[str, Any], changes: dict[str, Any], *, moved: bool
+) -> None:
+    """Probability, status, close date and the loss reason as the stage says."""
+    now = call.context.now
+    if moved:
+        changes["stage_entered_at"] = now
+        candidates = (before.get("furthest_stage"), before.get("stage"), stage.value)
+        reached = [str(v) for v in candidates if process.stage(v)]
+        furthest = max(reached, key=process.order)
+        if process.order(furthest) >= 0:
+            changes["furthest_stage"] = furthest
+        if stage.kind != "open":
+            created = before.get("created_at") or now
+            changes["days_to_close"] = _days(created, now)
+        if stage.kind != "open" or "probability" not in changes or changes["probability"] is None:
+            changes["probability"] = Decimal(stage.probability)
+        if stage.kind == "open":
+            if {**before, **changes}.get("status") in CLOSED_STATUS:
+                changes["status"] = "open"
+        else:
+            changes["status"] = CLOSED_STATUS[stage.kind]
+            if "close_date" not in changes or changes["close_date"] is None:
+                changes["close_date"] = _local_today(call, now)
+    elif "probability" in changes and stage.kind != "open":
+        changes["probability"] = Decimal(stage.probability)  # a closed deal's probability is fixed
+    if stage.kind == "open" and changes.get("probability") is not None:
+        check_probability(process, stage, Decimal(changes["probability"]))
+    after = {**before, **changes}
+    if after.get("status") == "lost" and not after.get("loss_reason"):
+        message = _("A lost opportunity needs a loss reason.")
+        raise validation_failed([FieldError("loss_reason", "required", message)])
+
+
+def check_probability(process: Process, stage: Stage, probability: Decimal) -> None:
+    """An edited probability stays between the previous and the next stage's (closed deals are 0 or 100)."""
+    stages = process.open_stages
+    index = stages.index(stage)
+    low = stages[index - 1].probability if index > 0 else 1
+    high = stages[index + 1].probability if index + 1 < len(stages) else 99
+    low, high = max(low, 1), min(high, 99)
+    if not low <= probability <= high:
+        message = _("In this stage the probability is from %(low)s to %(high)s %%.") % {"low": low, "high": high}
+        raise validation_failed([FieldError("probability", "out_of_range", message)])
+
+
+def _not_in_process(process: Process) -> FieldError:
+    message = _("This stage is not a stage of the sales process %(process)s.") % {"process": process.name}
+    return FieldError("stage", "not_in_process", message)
+
+
+def _days(start: Any, end: datetime) -> Decimal:
+    if isinstance(start, str):
+        start = datetime.fromisoformat(start.replace("Z", "+00:00"))
+    return Decimal(str(round((end - start).total_seconds() / 86400, 1)))
+
+
+def _local_today(call: HookCall, now: datetime) -> Any:
+    return now.astimezone(record_service(call).zone).date()
+
+
+# -- stage history ---------------------------------------------------------------------------------------------
+def after_create(call: HookCall) -> None:
+    enter_stage(call, record_service(call), call.values)
+
+
+def after_update(call: HookCall) -> None:
+    before = call.before or {}
+    if call.values.get("stage") == before.get("stage"):
+        return
+    service = record_service(call)
+    context = call.context
+    open_stays = list_records(
+        context.connection, context.schema, context.actor, service.access, env_of(call, service),
+        "opportunity_stage_history",
+        {"filter": {"and": [{"field": "opportunity", "op": "eq", "value": call.record_id},
+                            {"field": "left_at", "op": "is_null", "value": True}]}, "fields": ["version", "entered_at"]},
+    )  # fmt: skip
+    for stay in open_stays:
+        left = {"left_at": context.now, "days_in_stage": _days(stay["entered_at"], context.now)}
+        service.update_in(context, "opportunity_stage_history", stay["id"], left, stay["version"])
+    enter_stage(call, service, call.values)
+
+
+def enter_stage(call: HookCall, service: RecordService, row: dict[str, Any]) -> None:
+    service.create_in(
+        call.context, "opportunity_stage_history",
+        {"opportunity": call.record_id, "stage": row.get("stage"), "probability": row.get("probability"),
+         "amount": row.get("amount"), "entered_at": call.context.now},
+    )  # fmt: skip

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from huitong.engine.meta.declare import choices, field, standard_object
-from huitong.modules.sales.choices import SOURCES, STAGES
+from huitong.modules.sales.choices import FORECAST_CATEGORIES, LOSS_REASONS, SOURCES, STAGES
 
 opportunity = standard_object(
     "opportunity", "Opportunity", "商机",
@@ -21,6 +21,19 @@ opportunity = standard_object(
             ("suspended", "Suspended", "暂停"), ("terminated", "Terminated", "终止"))),
         field("source", "picklist", "Source", "来源", values=SOURCES),
         field("next_step", "text", "Next step", "下一步", max_length=255),
+        field("sales_process", "lookup", "Sales process", "销售流程", target="sales_process"),
+        field("primary_contact", "lookup", "Primary contact", "主要联系人", target="contact"),
+        field("forecast_category", "picklist", "Forecast category", "预测类别", default="pipeline",
+              values=FORECAST_CATEGORIES),
+        field("business_type", "text", "Business type", "业务类型", max_length=64),
+        field("campaign", "text", "Campaign", "市场活动", max_length=200),
+        field("competitors", "text", "Competitors", "竞争对手", max_length=255),
+        field("loss_reason", "picklist", "Loss reason", "输单原因", tracked=True, values=LOSS_REASONS),
+        field("winning_competitor", "text", "Winning competitor", "赢单竞争对手", max_length=200),
+        field("close_summary", "long_text", "Win/loss summary", "赢/输单总结", max_length=4000),
+        field("stage_entered_at", "datetime", "In stage since", "进入本阶段时间"),
+        field("furthest_stage", "text", "Furthest stage reached", "到达的最远阶段", indexed=True, max_length=64),
+        field("days_to_close", "decimal", "Days to close", "成交周期（天）", scale=1),
     ],
     module="sales",
     plural_en="Opportunities",

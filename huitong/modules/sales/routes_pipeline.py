@@ -1,7 +1,33 @@
-"""The sales module's pipeline routes (API and pages)."""
+"""The sales module's pipeline routes: sales processes (API)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from huitong.engine.api.support import current_actor, json_body, json_response, platform_of
+from huitong.engine.records.context import Actor
+from huitong.modules.sales.process_store import create_process, read_processes
+
+api = APIRouter(prefix="/api/v1/sales", tags=["sales"])
+
+
+@api.get("/processes")
+async def list_processes(request: Request, actor: Actor = Depends(current_actor)) -> Response:
+    found = await run_in_threadpool(read_processes, platform_of(request), actor)
+    return json_response({"processes": [process.as_json() for process in found]})
+
+
+@api.post("/processes")
+async def add_process(
+    request: Request, body: Any = Depends(json_body), actor: Actor = Depends(current_actor)
+) -> Response:
+    process = await run_in_threadpool(create_process, platform_of(request), actor, body)
+    return json_response(process.as_json(), status=201)
+
 
 router = APIRouter()
+router.include_router(api)

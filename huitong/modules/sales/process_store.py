@@ -1,0 +1,160 @@
+"""Reading and creating sales processes: through the query engine and the record service, as the acting user.
+
+The shipped default process is stored on first use (idempotent: the process name is unique). Processes are read by
+every salesperson, so when the first one is stored the organization-wide default of ``sales_process`` becomes
+"read" unless an administrator has chosen one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from huitong.engine.errors import FieldError, HuitongError, validation_failed
+from huitong.engine.i18n import _
+from huitong.engine.meta import service as meta_service
+from huitong.engine.meta.schema import Schema
+from huitong.engine.meta.types.base import FilterEnv
+from huitong.engine.platform import Platform
+from huitong.engine.query.listing import Listing
+from huitong.engine.records.context import Actor, WriteContext
+from huitong.engine.records.service import RecordService
+from huitong.engine.security import sharing
+from huitong.engine.security.access import AccessPolicy
+from huitong.engine.security.tables import sharing_defaults
+from huitong.modules.sales.processes import (
+    DEFAULT_NAME,
+    Process,
+    default_process,
+    default_stages,
+    from_record,
+    read_stages,
+    stages_text,
+)
+
+PROCESS_KEYS = {"name", "business_type", "stages", "is_default", "active", "description"}
+
+
+def list_records(
+    connection: Connection, schema: Schema, actor: Actor, access: AccessPolicy, env: FilterEnv, object_name: str,
+    request: Mapping[str, Any],
+) -> list[dict[str, Any]]:  # fmt: skip
+    """Every record a listing request matches (page after page), as the actor may see them."""
+    definition = schema.object(object_name)
+    found: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        page = Listing(schema, definition, actor, access, env, {**request, "limit": 1000, "cursor": cursor}).run(
+            connection
+        )
+        found += page["records"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return found
+
+
+def processes_in(
+    connection: Connection, schema: Schema, actor: Actor, access: AccessPolicy, env: FilterEnv
+) -> list[Process]:
+    records = list_records(connection, schema, actor, access, env, "sales_process", {"sort": ["name"]})
+    return sorted((from_record(r) for r in records), key=lambda p: (not p.is_default, p.name))
+
+
+def process_in(
+    connection: Connection, schema: Schema, actor: Actor, access: AccessPolicy, env: FilterEnv, process_id: int | None
+) -> Process:
+    """The process with this id (or the default one when None); the shipped default if none is stored yet."""
+    found = processes_in(connection, schema, actor, access, env)
+    if process_id is not None:
+        chosen = next((p for p in found if p.id == process_id), None)
+        if chosen is None:
+            message = _("This sales process does not exist or you may not see it.")
+            raise validation_failed([FieldError("sales_process", "not_found", message)])
+        return chosen
+    return next((p for p in found if p.is_default and p.active), None) or (found[0] if found else default_process())
+
+
+def read_processes(platform: Platform, actor: Actor) -> list[Process]:
+    ensure_default(platform, actor)
+    with platform.records.reading(actor) as (connection, bound, schema):
+        return processes_in(connection, schema, bound, platform.access, platform.filter_env())
+
+
+def ensure_default(platform: Platform, actor: Actor) -> None:
+    """Store the shipped process if no process is stored yet (idempotent; harmless if the actor may not)."""
+    with platform.records.reading(actor) as (connection, bound, schema):
+        if _has_default_sharing(connection) and processes_in(
+            connection, schema, bound, platform.access, platform.filter_env()
+        ):
+            return
+    try:
+        with platform.records.transaction(actor) as context:
+            ensure_default_in(platform.records, context)
+    except HuitongError:
+        pass  # another request stored it first, or this user may not create processes: the shipped one is used
+
+
+def ensure_default_in(records: RecordService, context: WriteContext) -> None:
+    connection = context.connection
+    if not _has_default_sharing(connection):
+        sharing.set_default(
+            connection, context.schema, "sales_process", {"access": "read"}, context.actor.user_id, context.now
+        )
+    table = context.schema.table("sales_process")
+    if connection.execute(select(table.c.id).where(table.c.name == DEFAULT_NAME).limit(1)).first() is None:
+        records.create_in(
+            context, "sales_process",
+            {"name": DEFAULT_NAME, "is_default": True, "active": True, "stages": stages_text(
+                read_stages(default_stages()))},
+        )  # fmt: skip
+
+
+def _has_default_sharing(connection: Connection) -> bool:
+    query = select(sharing_defaults.c.access).where(sharing_defaults.c.object_name == "sales_process")
+    return connection.execute(query).first() is not None
+
+
+def create_process(platform: Platform, actor: Actor, body: Any) -> Process:
+    """``POST /api/v1/sales/processes``: check the stages, add new stage values to the opportunity's stage field,
+    store the process (and make it the only default if it says so)."""
+    if not isinstance(body, dict):
+        raise validation_failed([FieldError(None, "invalid_body", _("Send a JSON object."))])
+    unknown = set(body) - PROCESS_KEYS
+    if unknown:
+        raise validation_failed([FieldError(sorted(unknown)[0], "unknown_key", _("Unknown property."))])
+    stages = read_stages(body.get("stages"))
+    ensure_default(platform, actor)
+    add_stage_values(platform, actor, [(s.value, dict(s.label)) for s in stages])
+    data = {key: body[key] for key in ("name", "business_type", "is_default", "active", "description") if key in body}
+    with platform.records.transaction(actor) as context:
+        record = platform.records.create_in(context, "sales_process", {**data, "stages": stages_text(stages)})
+        if record.values.get("is_default"):
+            _only_default(platform, context, int(record.values["id"]))
+    return from_record(record.values)
+
+
+def _only_default(platform: Platform, context: WriteContext, keep: int) -> None:
+    others = list_records(
+        context.connection, context.schema, context.actor, platform.access, platform.filter_env(), "sales_process",
+        {"filter": {"and": [{"field": "is_default", "op": "eq", "value": True},
+                            {"field": "id", "op": "ne", "value": keep}]}, "fields": ["version"]},
+    )  # fmt: skip
+    for other in others:
+        platform.records.update_in(context, "sales_process", other["id"], {"is_default": False}, other["version"])
+
+
+def add_stage_values(platform: Platform, actor: Actor, wanted: list[tuple[str, dict[str, str]]]) -> None:
+    """Add the stage values a process brings to ``opportunity.stage`` (a metadata change: administrators only)."""
+    with platform.records.reading(actor) as (_connection, _bound, schema):
+        stage_field = schema.object("opportunity").fields["stage"]
+    values = list(stage_field.options.get("values") or [])
+    known = {entry["value"] for entry in values}
+    new = [{"value": value, "label": label, "active": True} for value, label in wanted if value not in known]
+    if not new:
+        return
+    if not actor.is_admin:
+        message = _("Only administrators may add new stages; use the stages the Stage field already has.")
+        raise HuitongError(message, status=403, code="forbidden")
+    meta_service.update_field(platform.db, "opportunity", "stage", {"values": values + new}, actor.user_id)
