@@ -9,7 +9,7 @@ from huitong.engine.platform import Platform
 from huitong.engine.records.context import Actor
 from tests.conftest import Api, FakeClock
 
-PROJECT = {
+PROJECT: dict[str, Any] = {
     "name": "项目型销售",
     "business_type": None,
     "stages": [

@@ -1,4 +1,4 @@
-"""The sales module's pipeline routes: sales processes (API)."""
+"""The sales module's pipeline routes: processes, forecast and funnel (API)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from starlette.responses import Response
 
 from huitong.engine.api.support import current_actor, json_body, json_response, platform_of
 from huitong.engine.records.context import Actor
+from huitong.modules.sales.forecast import forecast
+from huitong.modules.sales.funnel import funnel
 from huitong.modules.sales.process_store import create_process, read_processes
 
 api = APIRouter(prefix="/api/v1/sales", tags=["sales"])
@@ -27,6 +29,18 @@ async def add_process(
 ) -> Response:
     process = await run_in_threadpool(create_process, platform_of(request), actor, body)
     return json_response(process.as_json(), status=201)
+
+
+@api.get("/forecast")
+async def read_forecast(request: Request, actor: Actor = Depends(current_actor)) -> Response:
+    params = dict(request.query_params)
+    return json_response(await run_in_threadpool(forecast, platform_of(request), actor, params))
+
+
+@api.get("/funnel")
+async def read_funnel(request: Request, actor: Actor = Depends(current_actor)) -> Response:
+    params = dict(request.query_params)
+    return json_response(await run_in_threadpool(funnel, platform_of(request), actor, params))
 
 
 router = APIRouter()

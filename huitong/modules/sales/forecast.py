@@ -1,0 +1,135 @@
+"""The sales forecast per week, month or quarter, per owner or department (rolled up the department tree).
+
+pipeline = Σ amount of open opportunities closing in the period; weighted = Σ amount × probability of those;
+won = Σ amount of opportunities won with their close date in the period; forecast = won + weighted (the seed's
+"销售预测值 = 各个销售阶段的加权销售额的汇总数" plus what is already signed). Every sum is an ``Aggregation`` run as
+the signed-in user, so a manager's forecast counts exactly the opportunities they may see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from huitong.engine.errors import FieldError, bad_request
+from huitong.engine.i18n import _
+from huitong.engine.platform import Platform
+from huitong.engine.query.aggregate import Aggregation
+from huitong.engine.records.context import Actor
+
+PERIODS = ("week", "month", "quarter")
+GROUPS = ("owner", "department")
+CENTS = Decimal("0.01")
+ZERO = Decimal(0)
+
+
+@dataclass
+class Totals:
+    pipeline: Decimal = ZERO
+    weighted: Decimal = ZERO
+    won: Decimal = ZERO
+
+
+def read_date(raw: str | None, where: str, default: date) -> date:
+    if raw is None or raw == "":
+        return default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        message = _("Enter a date such as 2026-03-01.")
+        raise bad_request(message, [FieldError(where, "invalid_date", message)]) from None
+
+
+def read_choice(raw: str | None, where: str, allowed: tuple[str, ...]) -> str:
+    if raw is None or raw == "":
+        return allowed[0] if where != "period" else "month"
+    if raw not in allowed:
+        message = _("Choose one of: %(values)s.") % {"values": ", ".join(allowed)}
+        raise bad_request(message, [FieldError(where, "invalid_choice", message)])
+    return raw
+
+
+def quarter_start(day: date) -> date:
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def default_range(today: date) -> tuple[date, date]:
+    """The current quarter and the next one."""
+    start = quarter_start(today)
+    end = quarter_start(start + timedelta(days=190)) - timedelta(days=1)
+    return start, end
+
+
+def money(value: Decimal) -> str:
+    return str(value.quantize(CENTS))
+
+
+def forecast(platform: Platform, actor: Actor, params: Mapping[str, str | None]) -> dict[str, Any]:
+    period = read_choice(params.get("period"), "period", PERIODS)
+    group = read_choice(params.get("group_by"), "group_by", GROUPS)
+    first, last = default_range(platform.now().astimezone(platform.zone).date())
+    start = read_date(params.get("from"), "from", first)
+    end = read_date(params.get("to"), "to", last)
+    if end < start:
+        message = _("The end of the range comes before its start.")
+        raise bad_request(message, [FieldError("to", "invalid_range", message)])
+    in_range = [
+        {"field": "close_date", "op": "gte", "value": start.isoformat()},
+        {"field": "close_date", "op": "lte", "value": end.isoformat()},
+    ]
+    bucket = {"field": "close_date", "bucket": period}
+    with platform.records.reading(actor) as (connection, bound, schema):
+        definition = schema.object("opportunity")
+        platform.access.check_object(bound, definition, "read")
+
+        def aggregate(request: dict[str, Any]) -> list[dict[str, Any]]:
+            rows: list[dict[str, Any]] = Aggregation(
+                schema, definition, bound, platform.access, platform.filter_env(), request
+            ).run(connection)["rows"]
+            return rows
+
+        open_rows = aggregate({
+            "filter": {"and": [*in_range, {"field": "status", "op": "eq", "value": "open"}]},
+            "group_by": ["owner", bucket, "probability"],
+            "measures": [{"fn": "sum", "field": "amount", "as": "amount"}],
+        })  # fmt: skip
+        won_rows = aggregate({
+            "filter": {"and": [*in_range, {"field": "status", "op": "eq", "value": "won"}]},
+            "group_by": ["owner", bucket],
+            "measures": [{"fn": "sum", "field": "amount", "as": "amount"}],
+        })  # fmt: skip
+        model = bound.model
+    totals: dict[tuple[str, int | None], Totals] = {}
+
+    def keys(owner: int | None) -> list[int | None]:
+        return [owner] if group == "owner" else departments_of(model, owner)
+
+    for row in open_rows:
+        amount = Decimal(row["amount"] or 0)
+        weighted = amount * Decimal(row["probability"] or 0) / 100
+        for key in keys(row["owner"]):
+            entry = totals.setdefault((row["close_date"], key), Totals())
+            entry.pipeline += amount
+            entry.weighted += weighted
+    for row in won_rows:
+        for key in keys(row["owner"]):
+            totals.setdefault((row["close_date"], key), Totals()).won += Decimal(row["amount"] or 0)
+    rows = [
+        {"period": period_key, group: key, "pipeline": money(t.pipeline), "weighted": money(t.weighted),
+         "won": money(t.won), "forecast": money(t.won + t.weighted), "target": None}
+        for (period_key, key), t in sorted(totals.items(), key=lambda item: (item[0][0], item[0][1] or 0))
+    ]  # fmt: skip
+    return {"period": period, "group_by": group, "from": start.isoformat(), "to": end.isoformat(), "rows": rows}
+
+
+def departments_of(model: Any, owner: int | None) -> list[int | None]:
+    """The owner's department and every department above it (a department's forecast includes its children's)."""
+    user = None if owner is None else model.users.get(owner)
+    if user is None or user.department_id is None:
+        return [None]
+    path = model.department_paths.get(user.department_id, "")
+    found = [department for department, above in model.department_paths.items() if path.startswith(above)]
+    return sorted(found, key=lambda d: len(model.department_paths[d])) or [user.department_id]

@@ -1,0 +1,98 @@
+"""The sales funnel of one process for the opportunities created in a period.
+
+Per stage: how many of them reached it (their furthest stage is it or a later one; won is the last), their amount,
+the share of those that went on to the next stage (``conversion``), and the average days spent in the stage (from
+the stage history). ``win_rate`` = won / (won + lost) and ``avg_cycle_days`` (creation to close, won deals) over the
+same opportunities. Read with ``Aggregation`` as the signed-in user, so access applies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from huitong.engine.errors import FieldError, bad_request
+from huitong.engine.i18n import _
+from huitong.engine.platform import Platform
+from huitong.engine.query.aggregate import Aggregation
+from huitong.engine.records.context import Actor
+from huitong.modules.sales.forecast import money, read_date
+from huitong.modules.sales.process_store import ensure_default, process_in
+
+
+def read_process_id(raw: str | None) -> int | None:
+    if raw is None or raw == "":
+        return None
+    if not raw.isascii() or not raw.isdigit():
+        message = _("Give the id of a sales process.")
+        raise bad_request(message, [FieldError("process", "invalid_type", message)])
+    return int(raw)
+
+
+def funnel(platform: Platform, actor: Actor, params: Mapping[str, str | None]) -> dict[str, Any]:
+    today = platform.now().astimezone(platform.zone).date()
+    start = read_date(params.get("from"), "from", date(today.year - 1, today.month, 1))
+    end = read_date(params.get("to"), "to", today)
+    if end < start:
+        message = _("The end of the range comes before its start.")
+        raise bad_request(message, [FieldError("to", "invalid_range", message)])
+    ensure_default(platform, actor)
+    with platform.records.reading(actor) as (connection, bound, schema):
+        env = platform.filter_env()
+        process = process_in(connection, schema, bound, platform.access, env, read_process_id(params.get("process")))
+
+        def aggregate(object_name: str, request: dict[str, Any]) -> list[dict[str, Any]]:
+            definition = schema.object(object_name)
+            platform.access.check_object(bound, definition, "read")
+            rows: list[dict[str, Any]] = Aggregation(schema, definition, bound, platform.access, env, request).run(
+                connection
+            )["rows"]
+            return rows
+
+        cohort: list[dict[str, Any]] = [
+            {"field": "sales_process", "op": "eq", "value": process.id},
+            {"field": "created_at", "op": "gte", "value": start.isoformat()},
+            {"field": "created_at", "op": "lt", "value": (end + timedelta(days=1)).isoformat()},
+        ]
+        reached_rows = aggregate("opportunity", {
+            "filter": {"and": cohort}, "group_by": ["furthest_stage", "stage", "status"],
+            "measures": [{"fn": "count", "as": "count"}, {"fn": "sum", "field": "amount", "as": "amount"}],
+        })  # fmt: skip
+        cycle_rows = aggregate("opportunity", {
+            "filter": {"and": [*cohort, {"field": "status", "op": "eq", "value": "won"}]},
+            "measures": [{"fn": "avg", "field": "days_to_close", "as": "days"}],
+        })  # fmt: skip
+        via = [{**condition, "field": f"opportunity.{condition['field']}"} for condition in cohort]
+        day_rows = aggregate("opportunity_stage_history", {
+            "filter": {"and": [*via, {"field": "days_in_stage", "op": "is_null", "value": False}]},
+            "group_by": ["stage"], "measures": [{"fn": "avg", "field": "days_in_stage", "as": "days"}],
+        })  # fmt: skip
+    funnel_stages = [*process.open_stages, process.closing("won")]
+    reached = [0] * len(funnel_stages)
+    amounts = [Decimal(0)] * len(funnel_stages)
+    won = lost = 0
+    for row in reached_rows:
+        furthest = row["furthest_stage"] if process.stage(row["furthest_stage"]) else row["stage"]
+        depth = process.order(furthest) if furthest else -1
+        for index in range(depth + 1):
+            reached[index] += row["count"]
+            amounts[index] += Decimal(row["amount"] or 0)
+        won += row["count"] if row["status"] == "won" else 0
+        lost += row["count"] if row["status"] == "lost" else 0
+    days = {row["stage"]: float(row["days"]) for row in day_rows if row["days"] is not None}
+    stages = []
+    for index, stage in enumerate(funnel_stages):
+        following = reached[index + 1] if index + 1 < len(funnel_stages) else None
+        conversion = None if following is None or not reached[index] else round(following / reached[index], 4)
+        stages.append({
+            "stage": stage.value, "label": stage.title, "probability": stage.probability, "reached": reached[index],
+            "amount": money(amounts[index]), "conversion": conversion, "avg_days": days.get(stage.value),
+        })  # fmt: skip
+    cycle = cycle_rows[0]["days"] if cycle_rows else None
+    return {
+        "process": process.id, "from": start.isoformat(), "to": end.isoformat(), "stages": stages,
+        "win_rate": round(won / (won + lost), 4) if won + lost else None,
+        "avg_cycle_days": None if cycle is None else float(cycle),
+    }  # fmt: skip
