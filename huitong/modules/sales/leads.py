@@ -35,3 +35,18 @@ lead = standard_object(
     ],
     module="sales",
 )  # fmt: skip
+
+# How an administrator's custom lead fields carry over on conversion: one row per lead field and target field.
+# A standard object rather than a module table, so it gets the generic list, form, API and recycle bin; its hooks
+# (hooks_customers) keep it to administrators and check that both fields exist and fit.
+lead_mapping = standard_object(
+    "lead_mapping", "Lead conversion mapping", "线索转化映射",
+    [
+        field("lead_field", "text", "Lead field", "线索字段", required=True, max_length=63),
+        field("target", "picklist", "Converts into", "转化为", required=True, values=choices(
+            ("account", "Account", "客户"), ("contact", "Contact", "联系人"), ("opportunity", "Opportunity", "商机"))),
+        field("target_field", "text", "Target field", "目标字段", required=True, max_length=63),
+    ],
+    module="sales",
+    title_field="lead_field",
+)  # fmt: skip

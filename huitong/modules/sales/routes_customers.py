@@ -1,7 +1,154 @@
-"""The sales module's customers routes (API and pages)."""
+"""The sales module's customers routes: lead conversion, duplicate checks and merges (API), and the conversion page."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from huitong.engine.api.support import PathId, current_actor, json_body, json_response, platform_of
+from huitong.engine.errors import FieldError, HuitongError, bad_request
+from huitong.engine.i18n import _, localized
+from huitong.engine.platform import Platform
+from huitong.engine.query.listing import Listing
+from huitong.engine.records.context import Actor
+from huitong.engine.web.pages import PageRoute, redirect
+from huitong.engine.web.render import navigation, render
+from huitong.engine.web.session import PageUser, page_user
+from huitong.modules.sales import conversion, duplicates, merge
 
 router = APIRouter()
+pages = APIRouter(route_class=PageRoute, include_in_schema=False)
+PLURALS = {"leads": "lead", "accounts": "account", "contacts": "contact"}
+
+
+# -- API ---------------------------------------------------------------------------------------------------------
+@router.post("/api/v1/sales/leads/{lead_id}/convert")
+async def convert_lead(
+    lead_id: PathId, request: Request, body: Any = Depends(json_body), actor: Actor = Depends(current_actor)
+) -> Response:
+    """``{"account": id | null, "contact": id | null, "opportunity": {...} | null}`` → the ids it became."""
+    result = await run_in_threadpool(conversion.convert, platform_of(request), actor, lead_id, body)
+    return json_response(result)
+
+
+@router.get("/api/v1/sales/duplicates/{object_name}")
+def duplicates_by_query(object_name: str, request: Request, actor: Actor = Depends(current_actor)) -> Response:
+    """``?mobile=…&email=…&exclude=<id>`` → ``{"matches": [...]}``."""
+    values: dict[str, Any] = dict(request.query_params)
+    exclude = values.pop("exclude", None)
+    if exclude is not None and not str(exclude).isdigit():
+        raise bad_request(
+            _("Give the id of a record."), [FieldError("exclude", "invalid_type", _("Give the id of a record."))]
+        )
+    return check(platform_of(request), actor, object_name, values, int(exclude) if exclude else None)
+
+
+@router.post("/api/v1/sales/duplicates/{object_name}/check")
+async def duplicates_of_values(
+    object_name: str, request: Request, body: Any = Depends(json_body), actor: Actor = Depends(current_actor)
+) -> Response:
+    """The record's values (``id``: the record itself, left out of the matches) → ``{"matches": [...]}``."""
+    values = duplicates.read_values(PLURALS.get(object_name, object_name), body)
+    exclude = values.get("id") if isinstance(values.get("id"), int) else None
+    return await run_in_threadpool(check, platform_of(request), actor, object_name, values, exclude)
+
+
+def check(platform: Platform, actor: Actor, object_name: str, values: Any, exclude: int | None) -> Response:
+    name = PLURALS.get(object_name, object_name)
+    found = duplicates.find(platform, actor, name, duplicates.read_values(name, values), exclude)
+    return json_response({"matches": found})
+
+
+@router.post("/api/v1/sales/{object_name}/merge")
+async def merge_records(
+    object_name: str, request: Request, body: Any = Depends(json_body), actor: Actor = Depends(current_actor)
+) -> Response:
+    """``{"keep": id, "merge": [ids], "values": {field: id}}`` → ``{"id", "merged", "moved"}``."""
+    name = PLURALS.get(object_name, object_name)
+    return json_response(await run_in_threadpool(merge.merge, platform_of(request), actor, name, body))
+
+
+# -- the conversion page -----------------------------------------------------------------------------------------
+@pages.get("/sales/leads/{lead_id}/convert")
+def conversion_page(lead_id: PathId, request: Request, user: PageUser = Depends(page_user)) -> Response:
+    return show_conversion(request, user, lead_id)
+
+
+@pages.post("/sales/leads/{lead_id}/convert")
+async def convert_from_page(lead_id: PathId, request: Request, user: PageUser = Depends(page_user)) -> Response:
+    form = await request.form()
+    chosen = {key: str(value) for key, value in form.items() if isinstance(value, str)}
+    body = request_from_form(chosen)
+    try:
+        await run_in_threadpool(conversion.convert, platform_of(request), user.actor, lead_id, body)
+    except HuitongError as error:
+        if error.status not in (400, 409, 422):
+            raise
+        return show_conversion(request, user, lead_id, error=error, chosen=chosen)
+    return redirect(request, f"/records/lead/{lead_id}")
+
+
+def request_from_form(form: dict[str, str]) -> dict[str, Any]:
+    """The page's choices as the API's request: "new", or the id of a match, or "other" with a looked-up id."""
+    body: dict[str, Any] = {}
+    for part in ("account", "contact"):
+        choice = form.get(part, "new")
+        picked = form.get(f"{part}_other", "") if choice == "other" else choice
+        body[part] = int(picked) if picked.isdigit() else None
+    if form.get("create_opportunity"):
+        body["opportunity"] = {key: form.get(f"opportunity_{key}") or None for key in ("name", "amount", "close_date")}
+    return body
+
+
+def show_conversion(
+    request: Request, user: PageUser, lead_id: int, *, error: HuitongError | None = None,
+    chosen: dict[str, str] | None = None,
+) -> Response:  # fmt: skip
+    platform = platform_of(request)
+    with platform.records.reading(user.actor) as (connection, actor, schema):
+        definition = schema.object("lead")
+        platform.access.check_object(actor, definition, "read")
+        fields = [name for name in definition.fields if name != "deleted_at"]
+        fields += [f"{name}.{target}" for name, target in LINK_TITLES.items() if name in definition.fields]
+        query = {"filter": {"field": "id", "op": "eq", "value": lead_id}, "fields": fields, "limit": 1}
+        found = Listing(schema, definition, actor, platform.access, platform.filter_env(), query).run(connection)
+        if not found["records"]:
+            platform.records.visible_row(connection, schema, actor, definition, lead_id)  # 404 as a record page
+        lead = found["records"][0]
+        nav = navigation(platform, schema, actor)
+        may_convert = platform.access.may(actor, definition, "edit")
+    converted = lead.get("status") == "converted"
+    matches: dict[str, list[dict[str, Any]]] = {"account": [], "contact": []}
+    if not converted:
+        matches = {
+            "account": duplicates.find(platform, user.actor, "account", {"name": lead.get("company"),
+                                                                         "phone": lead.get("phone")}),
+            "contact": duplicates.find(platform, user.actor, "contact", {key: lead.get(key) for key in
+                                                                         ("mobile", "phone", "email")}),
+        }  # fmt: skip
+    for part, found_matches in matches.items():
+        labels = {name: localized(field.label, name) for name, field in schema.object(part).fields.items()}
+        for match in found_matches:
+            match["matched"] = "、".join(labels.get(name, name) for name in match["fields"])
+    errors = {item.field: item.message for item in (error.errors if error else []) if item.field}
+    context = {
+        "lead": lead, "converted": converted, "matches": matches, "error": error, "errors": errors,
+        "chosen": chosen or default_choices(lead), "nav": nav, "may_convert": may_convert,
+    }  # fmt: skip
+    return render(request, "leads_convert.html", context, user=user, status=422 if error else 200)
+
+
+LINK_TITLES = {"converted_account": "name", "converted_contact": "name", "converted_opportunity": "name"}
+
+
+def default_choices(lead: dict[str, Any]) -> dict[str, str]:
+    return {
+        "account": "new", "contact": "new", "create_opportunity": "on",
+        "opportunity_name": str(lead.get("company") or lead.get("name") or ""),
+    }  # fmt: skip
+
+
+router.include_router(pages)
