@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import Api
+from fastapi.testclient import TestClient
+
+from tests.conftest import ADMIN_PASSWORD, Api
 
 LEAD = {
     "name": "王建国", "company": "苏州恒信精密机械有限公司", "title": "采购经理", "mobile": "139 1234 5678",
@@ -179,3 +181,31 @@ def test_a_user_may_not_convert_a_lead_they_may_not_edit(api: Api, user_api: Api
     account = read(api, "account", response.json()["account_id"])
     assert account["name"] == "杭州云启科技有限公司"
     assert account["owner"] == read(api, "lead", own["id"])["owner"]
+
+
+def test_the_conversion_page_offers_duplicates_and_converts(api: Api) -> None:
+    existing = created(api, "account", {"name": "苏州恒信精密机械股份有限公司"})
+    lead = created(api, "lead", LEAD)
+    browser = TestClient(api.client.app, headers={"Accept-Language": "zh-CN"}, follow_redirects=False)
+    assert browser.post("/login", data={"username": "admin", "password": ADMIN_PASSWORD}).status_code == 303
+
+    record_page = browser.get(f"/records/lead/{lead['id']}").text
+    assert f'href="/sales/leads/{lead["id"]}/convert">转化</a>' in record_page
+    page = browser.get(f"/sales/leads/{lead['id']}/convert")
+    assert page.status_code == 200
+    assert "已有 1 个相似的客户。" in page.text and f'value="{existing["id"]}"' in page.text
+
+    form = {"csrf_token": browser.cookies.get("huitong_csrf"), "account": str(existing["id"]), "contact": "new",
+            "create_opportunity": "on", "opportunity_name": "数控设备", "opportunity_amount": "很多"}  # fmt: skip
+    refused = browser.post(f"/sales/leads/{lead['id']}/convert", data=form)
+    assert refused.status_code == 422 and "opportunity.amount" in refused.text
+    assert count(api, "contact") == 0
+
+    done = browser.post(f"/sales/leads/{lead['id']}/convert", data={**form, "opportunity_amount": "120000"})
+    assert (done.status_code, done.headers["location"]) == (303, f"/records/lead/{lead['id']}")
+    after = read(api, "lead", lead["id"])
+    assert (after["status"], after["converted_account"]) == ("converted", existing["id"])
+    assert read(api, "opportunity", after["converted_opportunity"])["amount"] == "120000.00"
+    assert "/convert" not in browser.get(f"/records/lead/{lead['id']}").text
+    converted_page = browser.get(f"/sales/leads/{lead['id']}/convert").text
+    assert f'<a href="/records/account/{existing["id"]}">苏州恒信精密机械股份有限公司</a>' in converted_page

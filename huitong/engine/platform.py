@@ -22,6 +22,18 @@ from huitong.engine.security.access import AccessPolicy
 from huitong.engine.security.policy import SecurityPolicy
 
 
+@dataclass(frozen=True)
+class RecordAction:
+    """A button on the record page of ``object`` that opens a module's own screen for the record (convert a
+    lead …). ``url`` has ``{id}`` for the record's id; the button is left out while the record has any of the
+    values in ``hidden_when`` (field → value)."""
+
+    object: str
+    label: Mapping[str, str]  # {"en": "Convert", "zh_CN": "转化"}
+    url: str
+    hidden_when: Mapping[str, Any] = field(default_factory=dict)
+
+
 @dataclass
 class Module:
     """What a business module gives the platform: its standard objects, its hooks, its API routers."""
@@ -32,6 +44,7 @@ class Module:
     install_hooks: Callable[[Hooks], None] | None = None
     routers: list[Any] = field(default_factory=list)  # API routes and pages (pages use huitong.engine.web)
     templates: Path | None = None  # the module's page templates, found before the engine's (they extend base.html)
+    record_actions: list[RecordAction] = field(default_factory=list)
 
 
 class Platform:

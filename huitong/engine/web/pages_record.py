@@ -165,6 +165,16 @@ def restore(object_name: str, record_id: PathId, request: Request, user: PageUse
     return redirect(request, f"/records/{object_name}/{record_id}")
 
 
+def record_actions(platform: Platform, object_name: str, record: dict[str, Any]) -> list[tuple[str, str]]:
+    """The modules' buttons for this record: (label, address)."""
+    return [
+        (localized(action.label, action.url), action.url.format(id=record["id"]))
+        for module in platform.modules
+        for action in module.record_actions
+        if action.object == object_name and not any(record.get(k) == v for k, v in action.hidden_when.items())
+    ]
+
+
 # After /new: a path parameter would otherwise take "new" for a record id.
 @router.get("/records/{object_name}/{record_id}")
 def record_page(object_name: str, record_id: PathId, request: Request, user: PageUser = Depends(page_user)) -> Response:
@@ -196,6 +206,7 @@ def record_page(object_name: str, record_id: PathId, request: Request, user: Pag
             "title": shown[definition.title_field].text if definition.title_field in shown else f"#{record_id}",
             "may_edit": platform.access.may(actor, definition, "edit"),
             "may_delete": platform.access.may(actor, definition, "delete"),
+            "actions": record_actions(platform, object_name, record),
             "nav": navigation(platform, schema, actor),
         }  # fmt: skip
     return render(request, "record.html", context_values, user=user)

@@ -22,4 +22,5 @@ module = Module(
     install_hooks=install_hooks,
     routers=[routes_customers.router, routes_pipeline.router],
     templates=Path(__file__).resolve().parent / "templates",
+    record_actions=routes_customers.RECORD_ACTIONS,
 )

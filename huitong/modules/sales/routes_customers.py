@@ -11,7 +11,7 @@ from starlette.responses import Response
 from huitong.engine.api.support import PathId, current_actor, json_body, json_response, platform_of
 from huitong.engine.errors import FieldError, HuitongError, bad_request
 from huitong.engine.i18n import _, localized
-from huitong.engine.platform import Platform
+from huitong.engine.platform import Platform, RecordAction
 from huitong.engine.query.listing import Listing
 from huitong.engine.records.context import Actor
 from huitong.engine.web.pages import PageRoute, redirect
@@ -22,6 +22,9 @@ from huitong.modules.sales import conversion, duplicates, merge
 router = APIRouter()
 pages = APIRouter(route_class=PageRoute, include_in_schema=False)
 PLURALS = {"leads": "lead", "accounts": "account", "contacts": "contact"}
+RECORD_ACTIONS = [
+    RecordAction("lead", {"en": "Convert", "zh_CN": "转化"}, "/sales/leads/{id}/convert", {"status": "converted"}),
+]
 
 
 # -- API ---------------------------------------------------------------------------------------------------------
