@@ -218,5 +218,6 @@ def _opportunity(
         "stage": stage,
         "probability": probability,
         "status": status,
+        "loss_reason": rng.choice(["price", "competitor", "no_budget", "no_decision"]) if stage == "lost" else None,
         "owner": accounts[position]["owner"],
     }

@@ -1,0 +1,69 @@
+"""The pipeline board page: columns with totals and weighted totals, moving a card, errors that snap it back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from huitong.engine.platform import Platform
+from tests.conftest import ADMIN_PASSWORD, Api
+
+
+def signed_in(api: Api, username: str = "admin", language: str = "en") -> TestClient:
+    client = TestClient(api.client.app, headers={"Accept-Language": language}, follow_redirects=False)
+    response = client.post("/login", data={"username": username, "password": ADMIN_PASSWORD, "next": "/"})
+    assert response.status_code == 303, response.text
+    csrf = client.cookies.get("huitong_csrf") or ""
+    chosen = client.post("/language", data={"csrf_token": csrf, "locale": language.replace("-", "_"), "next": "/"})
+    assert chosen.status_code == 303, chosen.text
+    return client
+
+
+def created(api: Api, **values: Any) -> dict[str, Any]:
+    response = api.post("/api/v1/records/opportunity", values)
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def move(client: TestClient, **values: Any) -> Any:
+    csrf = client.cookies.get("huitong_csrf") or ""
+    return client.post("/sales/pipeline/move", data=values, headers={"X-CSRF-Token": csrf, "HX-Request": "true"})
+
+
+def test_the_board_shows_each_stage_with_its_totals(api: Api, user_api: Api) -> None:
+    created(api, name="华鑫ERP", amount="100000", stage="needs_confirmed", close_date="2026-03-20")
+    created(api, name="博盛门店", amount="50000", stage="needs_confirmed", close_date="2026-03-28")
+    created(user_api, name="张三的商机", amount="7000")
+    html = signed_in(api).get("/sales/pipeline").text
+    assert "华鑫ERP" in html and "博盛门店" in html and "张三的商机" in html
+    assert "¥150,000.00" in html and "¥45,000.00" in html  # 需求确认: total, weighted at 30 %
+    assert 'data-stage="negotiation"' in html and "Quote and negotiation" in html
+    mine = signed_in(api).get("/sales/pipeline?owner=mine").text
+    assert "张三的商机" not in mine and "华鑫ERP" in mine
+    chinese = signed_in(user_api, "zhangsan", "zh-CN").get("/sales/pipeline").text
+    assert "张三的商机" in chinese and "华鑫ERP" not in chinese and "需求确认" in chinese
+
+
+def test_dragging_a_card_moves_the_opportunity(api: Api, platform: Platform) -> None:
+    deal = created(api, name="汇通云", amount="80000", close_date="2026-03-30")
+    client = signed_in(api)
+    response = move(client, id=deal["id"], version=deal["version"], stage="solution_proposed")
+    assert response.status_code == 200, response.text
+    assert "汇通云 moved." in response.text
+    after = api.get(f"/api/v1/records/opportunity/{deal['id']}").json()
+    assert (after["stage"], after["probability"]) == ("solution_proposed", "50.00")
+    stale = move(client, id=deal["id"], version=deal["version"], stage="negotiation")  # drawn before the move
+    assert "Someone else changed this record" in stale.text
+    assert api.get(f"/api/v1/records/opportunity/{deal['id']}").json()["stage"] == "solution_proposed"
+
+
+def test_a_lost_card_needs_its_reason(api: Api) -> None:
+    deal = created(api, name="丰远物流", amount="30000", close_date="2026-03-30")
+    client = signed_in(api)
+    refused = move(client, id=deal["id"], version=deal["version"], stage="lost")
+    assert "A lost opportunity needs a loss reason." in refused.text and 'role="alert"' in refused.text
+    assert api.get(f"/api/v1/records/opportunity/{deal['id']}").json()["stage"] == "initial_contact"
+    done = move(client, id=deal["id"], version=deal["version"], stage="lost", loss_reason="price")
+    assert "丰远物流 moved." in done.text
+    assert api.get(f"/api/v1/records/opportunity/{deal['id']}").json()["status"] == "lost"
