@@ -198,7 +198,7 @@ def test_the_conversion_page_offers_duplicates_and_converts(api: Api) -> None:
     form = {"csrf_token": browser.cookies.get("huitong_csrf"), "account": str(existing["id"]), "contact": "new",
             "create_opportunity": "on", "opportunity_name": "数控设备", "opportunity_amount": "很多"}  # fmt: skip
     refused = browser.post(f"/sales/leads/{lead['id']}/convert", data=form)
-    assert refused.status_code == 422 and "opportunity.amount" in refused.text
+    assert refused.status_code == 422 and "商机 · 金额" in refused.text
     assert count(api, "contact") == 0
 
     done = browser.post(f"/sales/leads/{lead['id']}/convert", data={**form, "opportunity_amount": "120000"})

@@ -11,6 +11,7 @@ from starlette.responses import Response
 from huitong.engine.api.support import PathId, current_actor, json_body, json_response, platform_of
 from huitong.engine.errors import FieldError, HuitongError, bad_request
 from huitong.engine.i18n import _, localized
+from huitong.engine.meta.schema import Schema
 from huitong.engine.platform import Platform, RecordAction
 from huitong.engine.query.listing import Listing
 from huitong.engine.records.context import Actor
@@ -139,7 +140,8 @@ def show_conversion(
     errors = {item.field: item.message for item in (error.errors if error else []) if item.field}
     context = {
         "lead": lead, "converted": converted, "matches": matches, "error": error, "errors": errors,
-        "chosen": chosen or default_choices(lead), "nav": nav, "may_convert": may_convert,
+        "error_lines": error_lines(schema, error), "chosen": chosen or default_choices(lead, matches), "nav": nav,
+        "may_convert": may_convert,
     }  # fmt: skip
     return render(request, "leads_convert.html", context, user=user, status=422 if error else 200)
 
@@ -147,11 +149,29 @@ def show_conversion(
 LINK_TITLES = {"converted_account": "name", "converted_contact": "name", "converted_opportunity": "name"}
 
 
-def default_choices(lead: dict[str, Any]) -> dict[str, str]:
+def default_choices(lead: dict[str, Any], matches: dict[str, list[dict[str, Any]]]) -> dict[str, str]:
+    """Link to the closest match when there is one (a duplicate is harder to undo than a link), else create."""
     return {
-        "account": "new", "contact": "new", "create_opportunity": "on",
-        "opportunity_name": str(lead.get("company") or lead.get("name") or ""),
+        "account": str(matches["account"][0]["id"]) if matches["account"] else "new",
+        "contact": str(matches["contact"][0]["id"]) if matches["contact"] else "new",
+        "create_opportunity": "on", "opportunity_name": str(lead.get("company") or lead.get("name") or ""),
     }  # fmt: skip
+
+
+def error_lines(schema: Schema, error: HuitongError | None) -> list[tuple[str, str]]:
+    """The errors of the records conversion would create, as "Opportunity · Amount: …" (the account and contact
+    choices show theirs beside them)."""
+    lines = []
+    for item in error.errors if error else []:
+        if item.field in (None, "account", "contact"):
+            continue
+        object_name, _dot, field_name = str(item.field).partition(".")
+        definition = schema.objects.get(object_name)
+        field = definition.fields.get(field_name) if definition else None
+        where = [localized(definition.label, object_name)] if definition else [object_name]
+        where += [localized(field.label, field_name)] if field else [field_name] if field_name else []
+        lines.append((" · ".join(where), item.message))
+    return lines
 
 
 router.include_router(pages)
