@@ -8,7 +8,7 @@ from functools import partial
 from typing import Any
 
 from scripts import bench_http, bench_sql
-from scripts.bench_data import AGGREGATE_BODY, ListParams, list_params
+from scripts.bench_data import AGGREGATE_BODY, BENCH_PASSWORD, BENCH_USER, ListParams, list_params
 from scripts.bench_measure import (
     SERVER_PROFILE_REQUESTS,
     WARM_UP,
@@ -19,7 +19,7 @@ from scripts.bench_measure import (
     settle,
 )
 from scripts.bench_profile import Statement, on_table, profiled, timed
-from scripts.bench_report import Diagnosis, Figure, list_target, p50, p95, within_floor
+from scripts.bench_report import Diagnosis, Figure, list_target, p50, p95, screen_target, within_floor
 from scripts.bench_sql import Driver
 
 LIST_REQUESTS = 200
@@ -46,6 +46,7 @@ def measure_reads(bench: Bench) -> None:
     params = list_params(LIST_REQUESTS, bench.seed)
     measure_http_floor(bench)
     measure_list(bench, params)
+    measure_list_screen(bench, params)
     measure_walks(bench, params[:WALKS])
     measure_aggregate(bench)
 
@@ -59,11 +60,11 @@ def measure_http_floor(bench: Bench) -> None:
     bare: list[float] = []
     signed: list[float] = []
     for _request in range(WARM_UP + LIST_REQUESTS):
-        bare.append(bench_http.timed_get(bench.client, "/", 307))
+        bare.append(bench_http.timed_get(bench.client, "/", 303))
         signed.append(bench_http.timed_get(bench.client, "/api/v1/meta/field-types", 200))
     bare, signed = bare[WARM_UP:], signed[WARM_UP:]
     bench.run.figures += [
-        Figure("http_bare", "HTTP round trip, no database (GET / → 307)", "ms", p50(bare), p95(bare),
+        Figure("http_bare", "HTTP round trip, no database (GET / → 303 to sign-in)", "ms", p50(bare), p95(bare),
                detail=f"{len(bare)} requests"),
         Figure("http_auth", "HTTP round trip, token check only (GET …/meta/field-types)", "ms", p50(signed),
                p95(signed), detail=f"{len(signed)} requests"),
@@ -110,6 +111,32 @@ def measure_list(bench: Bench, params: list[ListParams]) -> None:
             partial(bench_http.list_pages, params=params[:SERVER_PROFILE_REQUESTS]),
         ),
     )
+
+
+# -- the same page in the browser UI -------------------------------------------------------------------------------
+def measure_list_screen(bench: Bench, params: list[ListParams]) -> None:
+    """The list page as a person sees it: session cookie, navigation, saved views and 50 rendered rows."""
+    browser = bench_http.browser_session(bench.server, BENCH_USER, BENCH_PASSWORD)
+    try:
+        for item in params[:WARM_UP]:
+            bench_http.list_screen(browser, item)
+        settle(bench, "list screen")
+        bench.log(f"list screen (HTML): {len(params)} requests")
+        screen: list[float] = []
+        floor: list[float] = []
+        for item in params:
+            elapsed, ids = bench_http.list_screen(browser, item)
+            floor_ms, rows = bench.driver.timed(bench_sql.list_sql(bench.driver, after=False),
+                                                bench_sql.list_args(bench.driver, item))  # fmt: skip
+            check_same("list screen", [ids], [[row[0] for row in rows[:50]]])
+            screen.append(elapsed)
+            floor.append(floor_ms)
+    finally:
+        browser.close()
+    bench.run.figures.append(
+        Figure("list_screen", "List screen in the browser UI (same page as HTML, with shell)", "ms", p50(screen),
+               p95(screen), p50(floor), p95(floor), screen_target(), f"{len(params)} requests")
+    )  # fmt: skip
 
 
 # -- pages by cursor -----------------------------------------------------------------------------------------------

@@ -9,8 +9,10 @@ from __future__ import annotations
 from contextvars import ContextVar
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import cache
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_date, format_time
 from babel.numbers import format_decimal, get_currency_symbol
 
@@ -19,16 +21,31 @@ from huitong.engine.i18n import current_locale
 current_zone: ContextVar[ZoneInfo | None] = ContextVar("current_zone", default=None)
 
 
+@cache
+def _locale(name: str) -> Locale:
+    """Babel's Locale, parsed once: parsing a name scans every locale Babel knows (≈0.3 ms each time)."""
+    return Locale.parse(name)
+
+
+def reader_locale() -> Locale:
+    return _locale(current_locale.get())
+
+
 def number(value: Decimal | int | str, scale: int | None = None) -> str:
     """Grouped digits; ``scale`` fixes the fraction digits (a currency's two), otherwise they are as stored."""
     amount = Decimal(str(value))
     pattern = None if scale is None else "#,##0" + ("." + "0" * scale if scale else "")
-    return format_decimal(amount, format=pattern, locale=current_locale.get(), decimal_quantization=scale is not None)
+    return format_decimal(amount, format=pattern, locale=reader_locale(), decimal_quantization=scale is not None)
+
+
+@cache
+def _symbol(currency: str, locale: str) -> str:
+    return get_currency_symbol(currency, locale=_locale(locale))
 
 
 def currency_symbol(currency: str) -> str:
     """¥ for the yuan in English too, as Chinese companies write it (not "CN¥"); others as the locale writes them."""
-    return get_currency_symbol(currency, locale="zh_CN" if currency == "CNY" else current_locale.get())
+    return _symbol(currency, "zh_CN" if currency == "CNY" else current_locale.get())
 
 
 def money(value: Decimal | int | str, currency: str, scale: int = 2) -> str:
@@ -41,7 +58,7 @@ def money(value: Decimal | int | str, currency: str, scale: int = 2) -> str:
 
 def day(value: date | str) -> str:
     moment = date.fromisoformat(value) if isinstance(value, str) else value
-    return format_date(moment, format="medium", locale=current_locale.get())
+    return format_date(moment, format="medium", locale=reader_locale())
 
 
 def moment(value: datetime | str) -> str:
@@ -49,7 +66,7 @@ def moment(value: datetime | str) -> str:
     if stamp.tzinfo is None:
         stamp = stamp.replace(tzinfo=UTC)
     local = stamp.astimezone(current_zone.get() or UTC)
-    locale = current_locale.get()
+    locale = reader_locale()
     return f"{format_date(local, format='medium', locale=locale)} {format_time(local, format='short', locale=locale)}"
 
 
