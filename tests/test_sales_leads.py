@@ -7,7 +7,9 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from huitong.engine.platform import Platform
 from tests.conftest import ADMIN_PASSWORD, Api
+from tests.security_fixtures import add_user
 
 LEAD = {
     "name": "王建国", "company": "苏州恒信精密机械有限公司", "title": "采购经理", "mobile": "139 1234 5678",
@@ -209,3 +211,54 @@ def test_the_conversion_page_offers_duplicates_and_converts(api: Api) -> None:
     assert "/convert" not in browser.get(f"/records/lead/{lead['id']}").text
     converted_page = browser.get(f"/sales/leads/{lead['id']}/convert").text
     assert f'<a href="/records/account/{existing["id"]}">苏州恒信精密机械股份有限公司</a>' in converted_page
+
+
+# -- assignment rules --------------------------------------------------------------------------------------------
+def test_new_leads_go_to_the_first_matching_rule(api: Api, user_api: Api, platform: Platform) -> None:
+    users = {name: add_user(api, platform, name)[0] for name in ("east1", "east2", "south", "keeper")}
+    group = api.post("/api/v1/security/groups", {"name": "华东销售组", "members": [
+        {"kind": "user", "id": users["east1"]}, {"kind": "user", "id": users["east2"]}]})  # fmt: skip
+    assert group.status_code == 201, group.text
+    rules = [
+        {"name": "展会大客户", "sort_order": 1, "sources": ["trade_show"], "industries": ["manufacturing"],
+         "assign_to": users["keeper"]},
+        {"name": "华东", "sort_order": 2, "provinces": "江苏, 浙江、上海", "group": "华东销售组"},
+        {"name": "华南", "sort_order": 3, "provinces": "广东", "assign_to": users["south"], "active": False},
+        {"name": "默认", "sort_order": 9, "assign_to": users["south"]},
+    ]  # fmt: skip
+    for rule in rules:
+        created(api, "lead_assignment_rule", rule)
+
+    def owner_of(values: dict[str, Any], client: Api = api) -> tuple[int, str | None]:
+        lead = created(client, "lead", {"name": "客户", **values})
+        return lead["owner"], lead.get("assigned_by_rule")
+
+    assert owner_of({"source": "trade_show", "industry": "manufacturing", "province": "江苏"}) == (
+        users["keeper"], "展会大客户")  # fmt: skip
+    turns = [owner_of({"province": province}) for province in ("江苏省", "浙江", "上海市", "江苏")]
+    assert turns == [(users["east1"], "华东"), (users["east2"], "华东"), (users["east1"], "华东"),
+                     (users["east2"], "华东")]  # fmt: skip
+    assert owner_of({"province": "广东"}) == (users["south"], "默认")  # the 华南 rule is off
+    # an owner someone chose stays; a salesperson's own lead through the API is theirs when they say so
+    admin_id = read(api, "lead", created(api, "lead", {"name": "自己的"})["id"])["created_by"]
+    assert owner_of({"province": "江苏", "owner": admin_id}) == (admin_id, None)
+
+
+def test_only_administrators_define_sound_assignment_rules(api: Api, user_api: Api) -> None:
+    refused = user_api.post("/api/v1/records/lead_assignment_rule", {"name": "我的", "group": "x"})
+    assert refused.status_code == 403
+    both = api.post("/api/v1/records/lead_assignment_rule", {"name": "两者", "group": "x", "assign_to": 1})
+    assert [(e["field"], e["code"]) for e in both.json()["errors"]] == [("assign_to", "one_owner")]
+    unknown = api.post("/api/v1/records/lead_assignment_rule", {"name": "无组", "group": "不存在的组"})
+    assert [(e["field"], e["code"]) for e in unknown.json()["errors"]] == [("group", "unknown_group")]
+
+
+def test_the_conversion_page_asks_which_record_to_link_to(api: Api) -> None:
+    lead = created(api, "lead", LEAD)
+    browser = TestClient(api.client.app, headers={"Accept-Language": "zh-CN"}, follow_redirects=False)
+    assert browser.post("/login", data={"username": "admin", "password": ADMIN_PASSWORD}).status_code == 303
+    form = {"csrf_token": browser.cookies.get("huitong_csrf"), "account": "other", "account_other": "",
+            "contact": "new"}  # fmt: skip
+    response = browser.post(f"/sales/leads/{lead['id']}/convert", data=form)
+    assert response.status_code == 422 and "请选择要关联的记录。" in response.text
+    assert count(api, "account") == 0

@@ -33,6 +33,7 @@ CONTACT_FROM_LEAD = {
 OPPORTUNITY_FROM_LEAD = {"source": "source", "campaign": "campaign"}
 REQUEST_KEYS = {"account", "contact", "opportunity"}
 OPPORTUNITY_KEYS = {"name", "amount", "close_date"}
+MAX_ID = 2**53 - 1
 
 
 @dataclass(frozen=True)
@@ -50,9 +51,9 @@ def read_request(body: Any) -> ConversionRequest:
     ids: dict[str, int | None] = {}
     for key in ("account", "contact"):
         value = body.get(key)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        if value is not None and not is_id(value):
             errors.append(FieldError(key, "invalid_type", _("Give the id of a record, or null to create one.")))
-        ids[key] = value if isinstance(value, int) and not isinstance(value, bool) else None
+        ids[key] = value if is_id(value) else None
     opportunity = body.get("opportunity")
     if opportunity is not None and not isinstance(opportunity, dict):
         errors.append(FieldError("opportunity", "invalid_type", _("Give the opportunity's values, or null.")))
@@ -64,6 +65,11 @@ def read_request(body: Any) -> ConversionRequest:
     if errors:
         raise bad_request(_("The conversion request is not valid."), errors, code="invalid_conversion")
     return ConversionRequest(ids["account"], ids["contact"], opportunity)
+
+
+def is_id(value: Any) -> bool:
+    """An id JSON clients can hold exactly; anything else is a bad request, not a database error."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
 
 
 def convert(platform: Platform, actor: Actor, lead_id: int, body: Any) -> dict[str, int | None]:

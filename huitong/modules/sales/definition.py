@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from huitong.modules.sales.assignment import lead_assignment_rule
 from huitong.modules.sales.customers import account, contact
 from huitong.modules.sales.leads import lead, lead_mapping
 from huitong.modules.sales.opportunities import opportunity
 from huitong.modules.sales.processes import sales_process
 from huitong.modules.sales.stage_history import opportunity_stage_history
 
-OBJECTS = [account, contact, lead, lead_mapping, sales_process, opportunity, opportunity_stage_history]
+OBJECTS = [
+    account,
+    contact,
+    lead,
+    lead_mapping,
+    lead_assignment_rule,
+    sales_process,
+    opportunity,
+    opportunity_stage_history,
+]

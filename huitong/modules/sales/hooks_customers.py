@@ -16,12 +16,14 @@ from huitong.config import Settings
 from huitong.engine.errors import FieldError, conflict, forbidden, validation_failed
 from huitong.engine.formatting import current_zone
 from huitong.engine.i18n import _
-from huitong.engine.records.context import HookCall, Hooks
+from huitong.engine.records.context import Event, HookCall, Hooks
+from huitong.modules.sales import assignment
 from huitong.modules.sales.choices import VISIT_CYCLE_DAYS
 
 CONVERSION_FIELDS = ("converted_account", "converted_contact", "converted_opportunity", "converted_at")
 MAPPING_TARGETS = ("account", "contact", "opportunity")
 TEXT_TYPES = frozenset({"text", "long_text", "email", "phone", "url"})
+CHANGES: tuple[Event, ...] = ("before_create", "before_update", "before_delete")
 MAX_DEPTH = 100  # a tree deeper than this is a mistake in itself; stop walking rather than loop
 
 # Which of the module's own actions is writing ("convert", "merge"): they may write what a user's edit may not.
@@ -117,8 +119,10 @@ def follow_visit_cycle(call: HookCall) -> None:
 
 # -- conversion mappings -----------------------------------------------------------------------------------------
 def only_administrators(call: HookCall) -> None:
-    """Only administrators define what carries over on conversion (every user's conversions follow it)."""
+    """Only administrators define what carries over on conversion and where new leads go (everyone follows it)."""
     if not call.context.actor.is_admin:
+        if call.object.name == "lead_assignment_rule":
+            raise forbidden(_("Only administrators may change how leads are assigned."))
         raise forbidden(_("Only administrators may change how leads convert."))
 
 
@@ -149,11 +153,16 @@ def fits(source: str, target: str) -> bool:
 def install(hooks: Hooks) -> None:
     """Register this part's hooks."""
     hooks.register("before_update", "lead", keep_converted_leads)
+    hooks.register("before_create", "lead", assignment.assign_new_lead)
     hooks.register("before_update", "account", refuse_cycles("parent"))
     hooks.register("before_update", "contact", refuse_cycles("reports_to"))
     hooks.register("before_create", "account", follow_visit_cycle)
     hooks.register("before_update", "account", follow_visit_cycle)
-    for event in ("before_create", "before_update", "before_delete"):
+    for event in CHANGES:
         hooks.register(event, "lead_mapping", only_administrators)
     hooks.register("before_create", "lead_mapping", check_mapping)
     hooks.register("before_update", "lead_mapping", check_mapping)
+    for event in CHANGES:
+        hooks.register(event, "lead_assignment_rule", only_administrators)
+    hooks.register("before_create", "lead_assignment_rule", assignment.check_rule)
+    hooks.register("before_update", "lead_assignment_rule", assignment.check_rule)

@@ -32,6 +32,7 @@ lead = standard_object(
         field("converted_contact", "lookup", "Converted to contact", "转化联系人", target="contact"),
         field("converted_opportunity", "lookup", "Converted to opportunity", "转化商机", target="opportunity"),
         field("converted_at", "datetime", "Converted at", "转化时间"),
+        field("assigned_by_rule", "text", "Assigned by rule", "分配规则", indexed=True, max_length=100),
     ],
     module="sales",
 )  # fmt: skip

@@ -14,6 +14,7 @@ from huitong.engine.platform import Platform
 from huitong.engine.query.listing import MAX_LIMIT, Listing
 from huitong.engine.records.context import Actor, WriteContext
 from huitong.engine.records.values import record_json, row_values
+from huitong.modules.sales.conversion import is_id
 from huitong.modules.sales.duplicates import RULES
 from huitong.modules.sales.hooks_customers import acting
 
@@ -40,17 +41,13 @@ def read_request(body: Any) -> tuple[int, list[int], dict[str, int]]:
     ):
         message = _("Give the ids of 1 to %(limit)s other records to merge into the one kept.") % {"limit": MAX_MERGED}
         errors.append(FieldError("merge", "invalid_value", message))
-    if not isinstance(values, dict) or not all(isinstance(v, int) for v in values.values()):
+    if not isinstance(values, dict) or not all(is_id(v) for v in values.values()):
         errors.append(
             FieldError("values", "invalid_type", _("Give, for each field, the id of the record to take it from."))
         )
     if errors:
         raise bad_request(_("The merge request is not valid."), errors, code="invalid_merge")
     return int(keep), [int(item) for item in merged], dict(values)
-
-
-def is_id(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
 def merge(platform: Platform, actor: Actor, object_name: str, body: Any) -> dict[str, Any]:

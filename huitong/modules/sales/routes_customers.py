@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from huitong.engine.api.support import PathId, current_actor, json_body, json_response, platform_of
-from huitong.engine.errors import FieldError, HuitongError, bad_request
+from huitong.engine.errors import FieldError, HuitongError, bad_request, validation_failed
 from huitong.engine.i18n import _, localized
 from huitong.engine.meta.schema import Schema
 from huitong.engine.platform import Platform, RecordAction
@@ -43,7 +43,7 @@ def duplicates_by_query(object_name: str, request: Request, actor: Actor = Depen
     """``?mobile=…&email=…&exclude=<id>`` → ``{"matches": [...]}``."""
     values: dict[str, Any] = dict(request.query_params)
     exclude = values.pop("exclude", None)
-    if exclude is not None and not str(exclude).isdigit():
+    if exclude is not None and not (exclude.isascii() and exclude.isdigit() and len(exclude) < 16):
         raise bad_request(
             _("Give the id of a record."), [FieldError("exclude", "invalid_type", _("Give the id of a record."))]
         )
@@ -87,6 +87,10 @@ async def convert_from_page(lead_id: PathId, request: Request, user: PageUser = 
     chosen = {key: str(value) for key, value in form.items() if isinstance(value, str)}
     body = request_from_form(chosen)
     try:
+        unpicked = [part for part in ("account", "contact") if chosen.get(part) == "other" and body[part] is None]
+        if unpicked:  # "link to another" without choosing one: never quietly create a new record instead
+            message = _("Choose the record to link to.")
+            raise validation_failed([FieldError(part, "required", message) for part in unpicked])
         await run_in_threadpool(conversion.convert, platform_of(request), user.actor, lead_id, body)
     except HuitongError as error:
         if error.status not in (400, 409, 422):
@@ -101,7 +105,7 @@ def request_from_form(form: dict[str, str]) -> dict[str, Any]:
     for part in ("account", "contact"):
         choice = form.get(part, "new")
         picked = form.get(f"{part}_other", "") if choice == "other" else choice
-        body[part] = int(picked) if picked.isdigit() else None
+        body[part] = int(picked) if picked.isascii() and picked.isdigit() and len(picked) < 16 else None
     if form.get("create_opportunity"):
         body["opportunity"] = {key: form.get(f"opportunity_{key}") or None for key in ("name", "amount", "close_date")}
     return body
