@@ -117,7 +117,8 @@ class Board:
         for stage in process.stages:
             where = {"and": chosen.conditions(self.actor, process, stage)}
             column = Column(stage)
-            page = self.listing({"filter": where, "sort": ["close_date"], "fields": CARD_FIELDS,
+            order = ["close_date"] if stage.kind == "open" else ["-close_date"]  # closed: the latest first
+            page = self.listing({"filter": where, "sort": order, "fields": CARD_FIELDS,
                                  "limit": CARDS_PER_COLUMN})  # fmt: skip
             column.cards = page["records"]
             for row in self.aggregate({"filter": where, "group_by": ["probability"], "measures": [
