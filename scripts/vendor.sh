@@ -22,4 +22,5 @@ fetch htmx.org@2.0.11 htmx dist/htmx.min.js
 fetch alpinejs@3.17.4 alpine dist/cdn.min.js
 fetch tom-select@2.6.2 tom-select dist/js/tom-select.complete.min.js dist/css/tom-select.bootstrap5.min.css
 fetch sortablejs@1.15.7 sortable Sortable.min.js
+fetch echarts@6.1.0 echarts dist/echarts.min.js
 echo "vendored into $target"

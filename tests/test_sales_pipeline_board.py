@@ -67,3 +67,15 @@ def test_a_lost_card_needs_its_reason(api: Api) -> None:
     done = move(client, id=deal["id"], version=deal["version"], stage="lost", loss_reason="price")
     assert "丰远物流 moved." in done.text
     assert api.get(f"/api/v1/records/opportunity/{deal['id']}").json()["status"] == "lost"
+
+
+def test_the_forecast_page_shows_the_forecast_and_the_funnel(api: Api) -> None:
+    created(api, name="华鑫ERP", amount="100000", stage="needs_confirmed", close_date="2026-03-20")
+    created(api, name="博盛门店", amount="50000", stage="won", close_date="2026-03-10")
+    client = signed_in(api)
+    html = client.get("/sales/forecast?from=2026-03-01&to=2026-03-31").text
+    assert "¥100,000.00" in html and "¥30,000.00" in html and "¥80,000.00" in html  # pipeline, weighted, forecast
+    assert "/static/vendor/echarts/echarts.min.js" in html and 'id="funnel-rows"' in html
+    assert "echarts" not in client.get("/sales/pipeline").text
+    chinese = signed_in(api, language="zh-CN").get("/sales/forecast?group_by=department").text
+    assert "销售预测" in chinese and "部门" in chinese

@@ -128,9 +128,8 @@ def apply_stage(
         furthest = max(reached, key=process.order)
         if process.order(furthest) >= 0:
             changes["furthest_stage"] = furthest
-        if stage.kind != "open":
-            created = before.get("created_at") or now
-            changes["days_to_close"] = _days(created, now)
+        if stage.kind != "open" and before.get("created_at"):  # created closed (an import): the cycle is unknown
+            changes["days_to_close"] = _days(before["created_at"], now)
         if stage.kind != "open" or "probability" not in changes or changes["probability"] is None:
             changes["probability"] = Decimal(stage.probability)
         if stage.kind == "open":

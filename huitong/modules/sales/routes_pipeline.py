@@ -1,4 +1,4 @@
-"""The sales module's pipeline routes: processes, forecast and funnel (API) and the pipeline board (pages)."""
+"""The sales module's pipeline routes: processes, forecast and funnel (API); the pipeline board and forecast page."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from huitong.engine.api.support import current_actor, json_body, json_response, platform_of
 from huitong.engine.records.context import Actor
-from huitong.modules.sales import board
+from huitong.modules.sales import board, forecast_page
 from huitong.modules.sales.forecast import forecast
 from huitong.modules.sales.funnel import funnel
 from huitong.modules.sales.process_store import create_process, read_processes
@@ -47,3 +47,4 @@ async def read_funnel(request: Request, actor: Actor = Depends(current_actor)) -
 router = APIRouter()
 router.include_router(api)
 router.include_router(board.router)
+router.include_router(forecast_page.router)
