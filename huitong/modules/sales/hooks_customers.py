@@ -114,7 +114,9 @@ def follow_visit_cycle(call: HookCall) -> None:
     if cycle and last:
         # The day as the person writing sees it; else the company's zone (jobs and imports).
         zone = current_zone.get() or ZoneInfo(Settings.timezone)
-        values["next_visit_due"] = last.astimezone(zone).date() + timedelta(days=int(cycle))
+        day = last.astimezone(zone).date()
+        if day.year < 9990:  # a date near the calendar's end has no next visit to speak of (and would overflow)
+            values["next_visit_due"] = day + timedelta(days=int(cycle))
 
 
 # -- conversion mappings -----------------------------------------------------------------------------------------
