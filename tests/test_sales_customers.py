@@ -156,3 +156,17 @@ def test_merge_needs_the_right_to_delete_the_merged(api: Api, user_api: Api) -> 
     response = user_api.post("/api/v1/sales/account/merge", {"keep": mine["id"], "merge": [theirs["id"]]})
     assert response.status_code == 404  # not theirs to see
     assert read(api, "account", theirs["id"])["name"] == "杭州云启科技有限公司"
+
+
+def test_relationships_between_accounts_show_on_both(api: Api) -> None:
+    maker = created(api, "account", {"name": "宁波恒达模具有限公司"})
+    buyer = created(api, "account", {"name": "上海汇通科技有限公司"})
+    link = created(api, "account_relationship", {"account": maker["id"], "type": "supplier_of",
+                                                  "related_account": buyer["id"]})  # fmt: skip
+    assert link["name"] == "宁波恒达模具有限公司 → 上海汇通科技有限公司"
+    for field, account in (("account", maker), ("related_account", buyer)):
+        found = api.get("/api/v1/records/account_relationship", params={field: account["id"]}).json()["records"]
+        assert [record["id"] for record in found] == [link["id"]]
+    itself = api.post("/api/v1/records/account_relationship",
+                      {"account": maker["id"], "type": "partner_of", "related_account": maker["id"]})  # fmt: skip
+    assert [(e["field"], e["code"]) for e in itself.json()["errors"]] == [("related_account", "same_account")]

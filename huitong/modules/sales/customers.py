@@ -13,6 +13,7 @@ from huitong.modules.sales.choices import (
     INDUSTRIES,
     LIST_FLAGS,
     RELATIONSHIP_STRENGTHS,
+    RELATIONSHIP_TYPES,
     SOURCES,
 )
 
@@ -64,6 +65,19 @@ contact = standard_object(
         field("buying_role", "picklist", "Buying role", "采购角色", values=BUYING_ROLES),
         field("relationship", "picklist", "Relationship strength", "关系程度", values=RELATIONSHIP_STRENGTHS),
         field("description", "long_text", "Description", "备注"),
+    ],
+    module="sales",
+)  # fmt: skip
+
+# One record per pair of accounts: both lookups point at accounts, so each account's page lists it (both ways).
+account_relationship = standard_object(
+    "account_relationship", "Account relationship", "客户关系",
+    [
+        field("name", "text", "Name", "名称", max_length=255),  # "<account> → <related account>", filled in
+        field("account", "lookup", "Account", "客户", required=True, target="account"),
+        field("type", "picklist", "Relationship", "关系", required=True, values=RELATIONSHIP_TYPES),
+        field("related_account", "lookup", "Related account", "关联客户", required=True, target="account"),
+        field("description", "text", "Description", "说明", max_length=255),
     ],
     module="sales",
 )  # fmt: skip

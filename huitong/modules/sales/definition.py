@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from huitong.modules.sales.assignment import lead_assignment_rule
-from huitong.modules.sales.customers import account, contact
+from huitong.modules.sales.customers import account, account_relationship, contact
 from huitong.modules.sales.leads import lead, lead_mapping
 from huitong.modules.sales.opportunities import opportunity
 from huitong.modules.sales.processes import sales_process
@@ -12,6 +12,7 @@ from huitong.modules.sales.stage_history import opportunity_stage_history
 OBJECTS = [
     account,
     contact,
+    account_relationship,
     lead,
     lead_mapping,
     lead_assignment_rule,

@@ -119,6 +119,26 @@ def follow_visit_cycle(call: HookCall) -> None:
             values["next_visit_due"] = day + timedelta(days=int(cycle))
 
 
+# -- relationships between accounts -----------------------------------------------------------------------------
+def name_relationship(call: HookCall) -> None:
+    """A relationship joins two different accounts; its name shows both, so lists and search read naturally."""
+    values = {**(call.before or {}), **call.values}
+    account, related = values.get("account"), values.get("related_account")
+    if account is not None and account == related:
+        message = _("An account cannot have a relationship with itself.")
+        raise validation_failed([FieldError("related_account", "same_account", message)])
+    if account is None or related is None or not {"account", "related_account"} & set(call.values):
+        return
+    table = call.context.schema.table("account")
+    # the names whoever may read the accounts: the record service checks the user may read both lookups
+    names = dict(
+        call.context.connection.execute(select(table.c.id, table.c.name).where(table.c.id.in_([account, related])))
+        .tuples()
+        .all()
+    )
+    call.values["name"] = f"{names.get(account, account)} → {names.get(related, related)}"[:255]
+
+
 # -- conversion mappings -----------------------------------------------------------------------------------------
 def only_administrators(call: HookCall) -> None:
     """Only administrators define what carries over on conversion and where new leads go (everyone follows it)."""
@@ -158,6 +178,8 @@ def install(hooks: Hooks) -> None:
     hooks.register("before_create", "lead", assignment.assign_new_lead)
     hooks.register("before_update", "account", refuse_cycles("parent"))
     hooks.register("before_update", "contact", refuse_cycles("reports_to"))
+    hooks.register("before_create", "account_relationship", name_relationship)
+    hooks.register("before_update", "account_relationship", name_relationship)
     hooks.register("before_create", "account", follow_visit_cycle)
     hooks.register("before_update", "account", follow_visit_cycle)
     for event in CHANGES:
