@@ -38,11 +38,11 @@ def test_forecast_by_month_and_owner(api: Api, user_api: Api) -> None:
     admin, zhang = book(api, user_api)
     assert rows(api, "period=month&from=2026-03-01&to=2026-04-30&group_by=owner") == [
         {"period": "2026-03", "owner": admin, "pipeline": "150000.00", "weighted": "65000.00", "won": "80000.00",
-         "forecast": "145000.00", "target": None},
+         "forecast": "145000.00", "target": None, "attainment": None},
         {"period": "2026-03", "owner": zhang, "pipeline": "40000.00", "weighted": "20000.00", "won": "0.00",
-         "forecast": "20000.00", "target": None},
+         "forecast": "20000.00", "target": None, "attainment": None},
         {"period": "2026-04", "owner": admin, "pipeline": "20000.00", "weighted": "2000.00", "won": "0.00",
-         "forecast": "2000.00", "target": None},
+         "forecast": "2000.00", "target": None, "attainment": None},
     ]  # fmt: skip
     quarters = rows(api, "period=quarter&from=2026-01-01&to=2026-06-30")
     assert [(r["period"], r["owner"], r["forecast"]) for r in quarters] == [
@@ -56,7 +56,7 @@ def test_a_user_forecasts_only_what_they_may_see(api: Api, user_api: Api) -> Non
     _admin, zhang = book(api, user_api)
     assert rows(user_api, "period=month&from=2026-03-01&to=2026-04-30") == [
         {"period": "2026-03", "owner": zhang, "pipeline": "40000.00", "weighted": "20000.00", "won": "0.00",
-         "forecast": "20000.00", "target": None},
+         "forecast": "20000.00", "target": None, "attainment": None},
     ]  # fmt: skip
 
 

@@ -8,6 +8,7 @@ from huitong.modules.sales.leads import lead, lead_mapping
 from huitong.modules.sales.opportunities import opportunity
 from huitong.modules.sales.processes import sales_process
 from huitong.modules.sales.stage_history import opportunity_stage_history
+from huitong.modules.sales.targets import sales_target
 
 OBJECTS = [
     account,
@@ -19,4 +20,5 @@ OBJECTS = [
     sales_process,
     opportunity,
     opportunity_stage_history,
+    sales_target,
 ]

@@ -19,6 +19,8 @@ from huitong.engine.i18n import _
 from huitong.engine.platform import Platform
 from huitong.engine.query.aggregate import Aggregation
 from huitong.engine.records.context import Actor
+from huitong.modules.sales.process_store import list_records
+from huitong.modules.sales.targets import Targets
 
 PERIODS = ("week", "month", "quarter")
 GROUPS = ("owner", "department")
@@ -102,6 +104,7 @@ def forecast(platform: Platform, actor: Actor, params: Mapping[str, str | None])
             "measures": [{"fn": "sum", "field": "amount", "as": "amount"}],
         })  # fmt: skip
         model = bound.model
+        targets = read_targets(connection, schema, bound, platform, start, end)
     totals: dict[tuple[str, int | None], Totals] = {}
 
     def keys(owner: int | None) -> list[int | None]:
@@ -117,12 +120,28 @@ def forecast(platform: Platform, actor: Actor, params: Mapping[str, str | None])
     for row in won_rows:
         for key in keys(row["owner"]):
             totals.setdefault((row["close_date"], key), Totals()).won += Decimal(row["amount"] or 0)
-    rows = [
-        {"period": period_key, group: key, "pipeline": money(t.pipeline), "weighted": money(t.weighted),
-         "won": money(t.won), "forecast": money(t.won + t.weighted), "target": None}
-        for (period_key, key), t in sorted(totals.items(), key=lambda item: (item[0][0], item[0][1] or 0))
-    ]  # fmt: skip
+    rows = []
+    for (period_key, key), t in sorted(totals.items(), key=lambda item: (item[0][0], item[0][1] or 0)):
+        target = None if key is None else targets.of("user" if group == "owner" else "department", key, period_key)
+        rows.append({
+            "period": period_key, group: key, "pipeline": money(t.pipeline), "weighted": money(t.weighted),
+            "won": money(t.won), "forecast": money(t.won + t.weighted),
+            "target": None if target is None else money(target),
+            "attainment": round(float(t.won / target), 4) if target else None,
+        })  # fmt: skip
     return {"period": period, "group_by": group, "from": start.isoformat(), "to": end.isoformat(), "rows": rows}
+
+
+def read_targets(connection: Any, schema: Any, actor: Actor, platform: Platform, start: date, end: date) -> Targets:
+    """The targets the user may see for the years the range touches."""
+    definition = schema.object("sales_target")
+    if not platform.access.may(actor, definition, "read"):
+        return Targets([], actor.model)
+    years = [str(year) for year in range(start.year, end.year + 1)][:20]
+    request = {"filter": {"or": [{"field": "period", "op": "starts_with", "value": year} for year in years]},
+               "fields": ["user", "department", "period", "amount"]}  # fmt: skip
+    return Targets(list_records(connection, schema, actor, platform.access, platform.filter_env(), "sales_target",
+                                request), actor.model)  # fmt: skip
 
 
 def departments_of(model: Any, owner: int | None) -> list[int | None]:

@@ -85,7 +85,7 @@ def read_processes(platform: Platform, actor: Actor) -> list[Process]:
 def ensure_default(platform: Platform, actor: Actor) -> None:
     """Store the shipped process if no process is stored yet (idempotent; harmless if the actor may not)."""
     with platform.records.reading(actor) as (connection, bound, schema):
-        if _has_default_sharing(connection) and processes_in(
+        if _has_default_sharing(connection, "sales_process") and processes_in(
             connection, schema, bound, platform.access, platform.filter_env()
         ):
             return
@@ -98,10 +98,7 @@ def ensure_default(platform: Platform, actor: Actor) -> None:
 
 def ensure_default_in(records: RecordService, context: WriteContext) -> None:
     connection = context.connection
-    if not _has_default_sharing(connection):
-        sharing.set_default(
-            connection, context.schema, "sales_process", {"access": "read"}, context.actor.user_id, context.now
-        )
+    readable_by_everyone(context, "sales_process")
     table = context.schema.table("sales_process")
     if connection.execute(select(table.c.id).where(table.c.name == DEFAULT_NAME).limit(1)).first() is None:
         records.create_in(
@@ -111,8 +108,16 @@ def ensure_default_in(records: RecordService, context: WriteContext) -> None:
         )  # fmt: skip
 
 
-def _has_default_sharing(connection: Connection) -> bool:
-    query = select(sharing_defaults.c.access).where(sharing_defaults.c.object_name == "sales_process")
+def readable_by_everyone(context: WriteContext, object_name: str) -> None:
+    """Make the object's records readable by every user unless an administrator has chosen its default."""
+    if not _has_default_sharing(context.connection, object_name):
+        sharing.set_default(
+            context.connection, context.schema, object_name, {"access": "read"}, context.actor.user_id, context.now
+        )
+
+
+def _has_default_sharing(connection: Connection, object_name: str) -> bool:
+    query = select(sharing_defaults.c.access).where(sharing_defaults.c.object_name == object_name)
     return connection.execute(query).first() is not None
 
 

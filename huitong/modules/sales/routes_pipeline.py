@@ -14,6 +14,7 @@ from huitong.modules.sales import board, forecast_page
 from huitong.modules.sales.forecast import forecast
 from huitong.modules.sales.funnel import funnel
 from huitong.modules.sales.process_store import create_process, read_processes
+from huitong.modules.sales.target_store import create_targets, read_targets
 
 api = APIRouter(prefix="/api/v1/sales", tags=["sales"])
 
@@ -30,6 +31,20 @@ async def add_process(
 ) -> Response:
     process = await run_in_threadpool(create_process, platform_of(request), actor, body)
     return json_response(process.as_json(), status=201)
+
+
+@api.get("/targets")
+async def list_targets(request: Request, actor: Actor = Depends(current_actor)) -> Response:
+    found = await run_in_threadpool(read_targets, platform_of(request), actor, request.query_params.get("year"))
+    return json_response({"targets": found})
+
+
+@api.post("/targets")
+async def add_targets(
+    request: Request, body: Any = Depends(json_body), actor: Actor = Depends(current_actor)
+) -> Response:
+    made = await run_in_threadpool(create_targets, platform_of(request), actor, body)
+    return json_response({"targets": made}, status=201)
 
 
 @api.get("/forecast")
