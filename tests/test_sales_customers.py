@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from huitong.modules.sales.duplicates import company_key, email_key, phone_key
-from tests.conftest import Api
+from tests.conftest import ADMIN_PASSWORD, Api
 from tests.test_sales_leads import count, created, read
 
 
@@ -170,3 +171,27 @@ def test_relationships_between_accounts_show_on_both(api: Api) -> None:
     itself = api.post("/api/v1/records/account_relationship",
                       {"account": maker["id"], "type": "partner_of", "related_account": maker["id"]})  # fmt: skip
     assert [(e["field"], e["code"]) for e in itself.json()["errors"]] == [("related_account", "same_account")]
+
+
+def test_the_duplicates_page_merges_the_ticked_records(api: Api) -> None:
+    keep = created(api, "contact", {"name": "张伟", "mobile": "13800138000", "title": "经理"})
+    other = created(api, "contact", {"name": "张伟", "mobile": "138-0013-8000", "title": "采购总监",
+                                     "email": "zw@huitong.cn"})  # fmt: skip
+    browser = TestClient(api.client.app, headers={"Accept-Language": "zh-CN"}, follow_redirects=False)
+    assert browser.post("/login", data={"username": "admin", "password": ADMIN_PASSWORD}).status_code == 303
+    assert (
+        f'href="/sales/contact/{keep["id"]}/duplicates">查重</a>' in browser.get(f"/records/contact/{keep['id']}").text
+    )
+    page = browser.get(f"/sales/contact/{keep['id']}/duplicates")
+    assert page.status_code == 200 and f'name="merge" value="{other["id"]}"' in page.text
+    assert f'name="take_title" value="{keep["id"]}" checked' in page.text  # the kept record's value by default
+    assert f'name="take_email" value="{other["id"]}" checked' in page.text  # …or the only one there is
+
+    form = {"csrf_token": browser.cookies.get("huitong_csrf"), "merge": str(other["id"]),
+            "take_title": str(other["id"]), "take_email": str(other["id"])}  # fmt: skip
+    done = browser.post(f"/sales/contact/{keep['id']}/duplicates", data=form)
+    assert (done.status_code, done.headers["location"]) == (303, f"/records/contact/{keep['id']}")
+    kept = read(api, "contact", keep["id"])
+    assert (kept["title"], kept["email"], kept["mobile"]) == ("采购总监", "zw@huitong.cn", "13800138000")
+    assert count(api, "contact") == 1
+    assert "没有找到相似的记录。" in browser.get(f"/sales/contact/{keep['id']}/duplicates").text

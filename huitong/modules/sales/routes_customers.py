@@ -18,14 +18,16 @@ from huitong.engine.records.context import Actor
 from huitong.engine.web.pages import PageRoute, redirect
 from huitong.engine.web.render import navigation, render
 from huitong.engine.web.session import PageUser, page_user
-from huitong.modules.sales import conversion, duplicates, merge
+from huitong.modules.sales import conversion, duplicates, merge, merge_pages
 
 router = APIRouter()
 pages = APIRouter(route_class=PageRoute, include_in_schema=False)
 PLURALS = {"leads": "lead", "accounts": "account", "contacts": "contact"}
 RECORD_ACTIONS = [
     RecordAction("lead", {"en": "Convert", "zh_CN": "转化"}, "/sales/leads/{id}/convert", {"status": "converted"}),
-]
+    *(RecordAction(name, {"en": "Duplicates", "zh_CN": "查重"}, f"/sales/{name}/{{id}}/duplicates")
+      for name in ("lead", "account", "contact")),
+]  # fmt: skip
 
 
 # -- API ---------------------------------------------------------------------------------------------------------
@@ -176,6 +178,43 @@ def error_lines(schema: Schema, error: HuitongError | None) -> list[tuple[str, s
         where += [localized(field.label, field_name)] if field else [field_name] if field_name else []
         lines.append((" · ".join(where), item.message))
     return lines
+
+
+# -- duplicates and merge page -----------------------------------------------------------------------------------
+@pages.get("/sales/{object_name}/{record_id}/duplicates")
+def duplicates_page(
+    object_name: str, record_id: PathId, request: Request, user: PageUser = Depends(page_user)
+) -> Response:
+    return merge_pages.show(request, user, object_name, record_id)
+
+
+@pages.post("/sales/{object_name}/{record_id}/duplicates")
+async def merge_from_page(
+    object_name: str, record_id: PathId, request: Request, user: PageUser = Depends(page_user)
+) -> Response:
+    form = await request.form()
+    merged = [
+        int(v) for v in form.getlist("merge") if isinstance(v, str) and v.isascii() and v.isdigit() and len(v) < 16
+    ]
+    values = {
+        key.removeprefix("take_"): int(value)
+        for key, value in form.items()
+        if key.startswith("take_")
+        and isinstance(value, str)
+        and value.isascii()
+        and value.isdigit()
+        and len(value) < 16
+    }
+    # a value picked from a record left unticked is not part of this merge
+    values = {name: source for name, source in values.items() if source in merged}
+    body = {"keep": record_id, "merge": merged, "values": values}
+    try:
+        await run_in_threadpool(merge.merge, platform_of(request), user.actor, object_name, body)
+    except HuitongError as error:
+        if error.status not in (400, 409, 422):
+            raise
+        return merge_pages.show(request, user, object_name, record_id, error=error)
+    return redirect(request, f"/records/{object_name}/{record_id}")
 
 
 router.include_router(pages)
