@@ -79,3 +79,14 @@ def test_the_forecast_page_shows_the_forecast_and_the_funnel(api: Api) -> None:
     assert "echarts" not in client.get("/sales/pipeline").text
     chinese = signed_in(api, language="zh-CN").get("/sales/forecast?group_by=department").text
     assert "销售预测" in chinese and "部门" in chinese
+
+
+def test_cards_warn_when_a_stage_takes_too_long(api: Api, clock: Any) -> None:
+    created(api, name="按期商机", amount="1000")
+    clock.advance(days=12)  # initial contact expects 14 days: soon overdue after 11.2
+    created(api, name="新商机", amount="1000")
+    html = signed_in(api).get("/sales/pipeline").text
+    assert html.count("Soon overdue") == 1
+    clock.advance(days=3)
+    html = signed_in(api).get("/sales/pipeline").text
+    assert "is-overdue" in html and "Overdue · 15 d" in html and "Soon overdue" not in html

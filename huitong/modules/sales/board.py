@@ -140,12 +140,16 @@ def card_view(card: dict[str, Any], stage: Stage, now: datetime, amount: Any, na
     entered = card.get("stage_entered_at")
     since = datetime.fromisoformat(entered.replace("Z", "+00:00")) if entered else None
     days = None if since is None else max(0, (now - since).days)
-    overdue = stage.kind == "open" and stage.expected_days is not None and since is not None and (
-        now - since > timedelta(days=stage.expected_days))  # fmt: skip
+    expected = stage.expected_days if stage.kind == "open" else None
+    spent = None if since is None else now - since
+    overdue = expected is not None and spent is not None and spent > timedelta(days=expected)
+    # soon overdue: in the last fifth of the expected days (at least the last two)
+    soon = (expected is not None and spent is not None and not overdue
+            and spent > timedelta(days=expected - max(2, expected / 5)))  # fmt: skip
     return {
         **card, "amount_text": amount.field_type.display(amount, None if card["amount"] is None
                                                          else Decimal(card["amount"])),
-        "owner_name": names.get(card["owner"], ""), "days": days, "overdue": overdue,
+        "owner_name": names.get(card["owner"], ""), "days": days, "overdue": overdue, "soon": soon,
     }  # fmt: skip
 
 

@@ -4,6 +4,7 @@ the loss reason, and the stage history (written in the opportunity's own transac
 from __future__ import annotations
 
 import sys
+import weakref
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -14,7 +15,7 @@ from huitong.engine.meta.types.base import FilterEnv
 from huitong.engine.records.context import HookCall, Hooks
 from huitong.engine.records.service import RecordService
 from huitong.modules.sales import targets
-from huitong.modules.sales.process_store import ensure_default_in, list_records, process_in
+from huitong.modules.sales.process_store import choose, ensure_default_in, list_records, processes_in
 from huitong.modules.sales.processes import Process, Stage, read_stages, stages_text
 
 CLOSED_STATUS = {"won": "won", "lost": "lost"}
@@ -53,6 +54,7 @@ def env_of(call: HookCall, service: RecordService) -> FilterEnv:
 
 # -- processes -------------------------------------------------------------------------------------------------
 def check_process(call: HookCall) -> None:
+    _read.pop(id(call.context), None)  # this transaction's processes change
     if "stages" not in call.values:
         return
     stages = read_stages(call.values["stages"])
@@ -67,14 +69,26 @@ def check_process(call: HookCall) -> None:
 
 
 # -- opportunities ---------------------------------------------------------------------------------------------
+# The processes one write transaction has read (a bulk import reads them once), dropped with the transaction.
+_read: dict[int, list[Process]] = {}
+
+
+def processes_of(call: HookCall, service: RecordService) -> list[Process]:
+    context, key = call.context, id(call.context)
+    found = _read.get(key)
+    if found is None:
+        found = processes_in(context.connection, context.schema, context.actor, service.access, env_of(call, service))
+        _read[key] = found
+        weakref.finalize(context, _read.pop, key, None)
+    return found
+
+
 def load_process(call: HookCall, service: RecordService, process_id: int | None) -> Process:
-    context = call.context
-    process = process_in(context.connection, context.schema, context.actor, service.access, env_of(call, service),
-                         process_id)  # fmt: skip
+    process = choose(processes_of(call, service), process_id)
     if process.id is None:  # nothing stored yet: store the shipped process in this transaction
-        ensure_default_in(service, context)
-        process = process_in(context.connection, context.schema, context.actor, service.access,
-                             env_of(call, service), None)  # fmt: skip
+        ensure_default_in(service, call.context)
+        _read.pop(id(call.context), None)
+        process = choose(processes_of(call, service), None)
     return process
 
 

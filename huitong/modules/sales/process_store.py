@@ -66,7 +66,10 @@ def process_in(
     connection: Connection, schema: Schema, actor: Actor, access: AccessPolicy, env: FilterEnv, process_id: int | None
 ) -> Process:
     """The process with this id (or the default one when None); the shipped default if none is stored yet."""
-    found = processes_in(connection, schema, actor, access, env)
+    return choose(processes_in(connection, schema, actor, access, env), process_id)
+
+
+def choose(found: list[Process], process_id: int | None) -> Process:
     if process_id is not None:
         chosen = next((p for p in found if p.id == process_id), None)
         if chosen is None:
