@@ -239,6 +239,12 @@ def test_new_leads_go_to_the_first_matching_rule(api: Api, user_api: Api, platfo
     assert turns == [(users["east1"], "华东"), (users["east2"], "华东"), (users["east1"], "华东"),
                      (users["east2"], "华东")]  # fmt: skip
     assert owner_of({"province": "广东"}) == (users["south"], "默认")  # the 华南 rule is off
+    # an import takes turns too, continuing where single leads left off
+    imported = api.post("/api/v1/records/lead/bulk", {"operation": "create", "records": [
+        {"name": f"导入{n}", "province": "浙江"} for n in range(3)]})  # fmt: skip
+    assert imported.status_code == 200, imported.text
+    owners = [read(api, "lead", result["id"])["owner"] for result in imported.json()["results"]]
+    assert owners == [users["east1"], users["east2"], users["east1"]]
     # an owner someone chose stays; a salesperson's own lead through the API is theirs when they say so
     admin_id = read(api, "lead", created(api, "lead", {"name": "自己的"})["id"])["created_by"]
     assert owner_of({"province": "江苏", "owner": admin_id}) == (admin_id, None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import func, select
 
@@ -36,6 +37,9 @@ lead_assignment_rule = standard_object(
     module="sales",
 )  # fmt: skip
 
+# Leads a rule has assigned in a transaction and not yet written: a bulk import runs every lead's before-hooks
+# before it inserts them, and each must take the next turn. Per connection, i.e. per transaction.
+_pending: WeakKeyDictionary[Any, dict[str, int]] = WeakKeyDictionary()
 SEPARATORS = re.compile(r"[,，、;；\s]+")
 PROVINCE_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "省", "市")
 
@@ -81,7 +85,17 @@ def assign_new_lead(call: HookCall) -> None:
         if owner is not None:
             call.values["owner"] = owner
             call.values["assigned_by_rule"] = rule.name
+            pending = _pending.setdefault(context.connection, {})
+            pending[rule.name] = pending.get(rule.name, 0) + 1
             return
+
+
+def written(call: HookCall) -> None:
+    """An after_create hook on leads: an assigned lead is in the table now, counted there."""
+    name = call.values.get("assigned_by_rule")
+    pending = _pending.get(call.context.connection, {})
+    if name in pending:
+        pending[name] -= 1
 
 
 def round_robin(call: HookCall, rule: Any) -> int | None:
@@ -93,6 +107,7 @@ def round_robin(call: HookCall, rule: Any) -> int | None:
     assigned = call.context.connection.execute(
         select(func.count()).where(table.c.assigned_by_rule == rule.name)
     ).scalar_one()
+    assigned += _pending.get(call.context.connection, {}).get(rule.name, 0)
     return members[int(assigned) % len(members)]
 
 

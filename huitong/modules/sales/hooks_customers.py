@@ -176,6 +176,7 @@ def install(hooks: Hooks) -> None:
     """Register this part's hooks."""
     hooks.register("before_update", "lead", keep_converted_leads)
     hooks.register("before_create", "lead", assignment.assign_new_lead)
+    hooks.register("after_create", "lead", assignment.written)
     hooks.register("before_update", "account", refuse_cycles("parent"))
     hooks.register("before_update", "contact", refuse_cycles("reports_to"))
     hooks.register("before_create", "account_relationship", name_relationship)
