@@ -9,6 +9,7 @@ from huitong.modules.sales.opportunities import opportunity
 from huitong.modules.sales.processes import sales_process
 from huitong.modules.sales.stage_history import opportunity_stage_history
 from huitong.modules.sales.targets import sales_target
+from huitong.modules.sales.team import opportunity_team_member
 
 OBJECTS = [
     account,
@@ -21,4 +22,5 @@ OBJECTS = [
     opportunity,
     opportunity_stage_history,
     sales_target,
+    opportunity_team_member,
 ]

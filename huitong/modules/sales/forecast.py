@@ -103,6 +103,7 @@ def forecast(platform: Platform, actor: Actor, params: Mapping[str, str | None])
             "group_by": ["owner", bucket],
             "measures": [{"fn": "sum", "field": "amount", "as": "amount"}],
         })  # fmt: skip
+        splits = split_rows(schema, bound, platform, connection, in_range, period)
         model = bound.model
         targets = read_targets(connection, schema, bound, platform, start, end)
     totals: dict[tuple[str, int | None], Totals] = {}
@@ -117,9 +118,12 @@ def forecast(platform: Platform, actor: Actor, params: Mapping[str, str | None])
             entry = totals.setdefault((row["close_date"], key), Totals())
             entry.pipeline += amount
             entry.weighted += weighted
-    for row in won_rows:
-        for key in keys(row["owner"]):
-            totals.setdefault((row["close_date"], key), Totals()).won += Decimal(row["amount"] or 0)
+    # won, split-adjusted: the owner keeps what the team's revenue splits do not give to its members
+    for owner, period_key, amount in [
+        (r["owner"], r["close_date"], Decimal(r["amount"] or 0)) for r in won_rows
+    ] + splits:
+        for key in keys(owner):
+            totals.setdefault((period_key, key), Totals()).won += amount
     rows = []
     for (period_key, key), t in sorted(totals.items(), key=lambda item: (item[0][0], item[0][1] or 0)):
         target = None if key is None else targets.of("user" if group == "owner" else "department", key, period_key)
@@ -130,6 +134,24 @@ def forecast(platform: Platform, actor: Actor, params: Mapping[str, str | None])
             "attainment": round(float(t.won / target), 4) if target else None,
         })  # fmt: skip
     return {"period": period, "group_by": group, "from": start.isoformat(), "to": end.isoformat(), "rows": rows}
+
+
+def split_rows(schema: Any, actor: Actor, platform: Platform, connection: Any, in_range: list[dict[str, Any]],
+               period: str) -> list[tuple[int | None, str, Decimal]]:  # fmt: skip
+    """(user, period, amount) moving won revenue from owners (negative) to the team members it is split to."""
+    definition = schema.object("opportunity_team_member")
+    if not platform.access.may(actor, definition, "read"):
+        return []
+    won = [{**condition, "field": f"opportunity.{condition['field']}"} for condition in in_range]
+    won.append({"field": "opportunity.status", "op": "eq", "value": "won"})
+    bucket = {"field": "opportunity.close_date", "bucket": period}
+    found: list[tuple[int | None, str, Decimal]] = []
+    for holder, sign in (("opportunity.owner", -1), ("user", 1)):
+        request = {"filter": {"and": won}, "group_by": [holder, bucket],
+                   "measures": [{"fn": "sum", "field": "split_amount", "as": "amount"}]}  # fmt: skip
+        rows = Aggregation(schema, definition, actor, platform.access, platform.filter_env(), request).run(connection)
+        found += [(r[holder], r["opportunity.close_date"], sign * Decimal(r["amount"] or 0)) for r in rows["rows"]]
+    return found
 
 
 def read_targets(connection: Any, schema: Any, actor: Actor, platform: Platform, start: date, end: date) -> Targets:

@@ -1,0 +1,48 @@
+"""Team selling: members get the opportunity shared with them; revenue splits move won credit on the forecast."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conftest import Api
+from tests.test_sales_forecast import created, rows
+
+
+def member(api: Api, status: int = 201, **values: Any) -> Any:
+    response = api.post("/api/v1/records/opportunity_team_member", values)
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+def test_revenue_splits_move_won_credit(api: Api, user_api: Api) -> None:
+    deal = created(api, name="轨交项目", amount="100000", stage="won", close_date="2026-03-10")
+    admin = deal["owner"]
+    zhang = created(user_api, name="张三自己的", amount="1000", close_date="2026-05-01")["owner"]
+    assert user_api.get(f"/api/v1/records/opportunity/{deal['id']}").status_code == 404
+    joined = member(api, opportunity=deal["id"], user=zhang, role="presales", split_percent="30")
+    assert joined["split_amount"] == "30000.00"
+    assert user_api.get(f"/api/v1/records/opportunity/{deal['id']}").status_code == 200  # shared with the team
+    march = {r["owner"]: r["won"] for r in rows(api, "from=2026-03-01&to=2026-03-31")}
+    assert march == {admin: "70000.00", zhang: "30000.00"}
+    problems = member(api, 422, opportunity=deal["id"], user=admin, split_percent="80")["errors"]
+    assert problems[0]["field"] == "split_percent"
+    changed = api.patch(f"/api/v1/records/opportunity/{deal['id']}", {"amount": "200000", "version": deal["version"]})
+    assert changed.status_code == 200, changed.text
+    again = api.get(f"/api/v1/records/opportunity_team_member/{joined['id']}").json()
+    assert again["split_amount"] == "60000.00"
+    march = {r["owner"]: r["won"] for r in rows(api, "from=2026-03-01&to=2026-03-31")}
+    assert march == {admin: "140000.00", zhang: "60000.00"}
+    removed = api.delete(f"/api/v1/records/opportunity_team_member/{joined['id']}")
+    assert removed.status_code == 204, removed.text
+    assert user_api.get(f"/api/v1/records/opportunity/{deal['id']}").status_code == 404
+
+
+def test_only_who_manages_the_deal_changes_its_team(api: Api, user_api: Api) -> None:
+    deal = created(api, name="管理员的", amount="1000")
+    zhang = created(user_api, name="张三的", amount="1000")
+    member(api, opportunity=deal["id"], user=zhang["owner"], access="read_write")
+    edited = user_api.patch(f"/api/v1/records/opportunity/{deal['id']}", {"next_step": "拜访", "version": 1})
+    assert edited.status_code == 200, edited.text  # read and write through the team
+    refused = user_api.post("/api/v1/records/opportunity_team_member",
+                            {"opportunity": deal["id"], "user": zhang["owner"], "split_percent": "10"})  # fmt: skip
+    assert refused.status_code in (403, 422), refused.text
