@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -195,3 +196,48 @@ def test_the_duplicates_page_merges_the_ticked_records(api: Api) -> None:
     assert (kept["title"], kept["email"], kept["mobile"]) == ("采购总监", "zw@huitong.cn", "13800138000")
     assert count(api, "contact") == 1
     assert "没有找到相似的记录。" in browser.get(f"/sales/contact/{keep['id']}/duplicates").text
+
+
+def test_the_360_view_rolls_amounts_up_the_tree(api: Api, user_api: Api) -> None:
+    group = created(api, "account", {"name": "华润集团", "level": "A"})
+    east = created(api, "account", {"name": "华润华东", "parent": group["id"]})
+    suzhou = created(api, "account", {"name": "华润苏州", "parent": east["id"]})
+    south = created(api, "account", {"name": "华润华南", "parent": group["id"]})
+    deals = [(group, "100000", "open"), (group, "50000", "won"), (east, "20000", "open"), (suzhou, "7000", "open"),
+             (suzhou, "3000", "won"), (south, "9999", "lost")]  # fmt: skip
+    for account, amount, _status in deals:
+        created(api, "opportunity", {"name": f"{account['name']} {amount}", "account": account["id"],
+                                     "amount": amount, "close_date": "2026-04-30"})  # fmt: skip
+    for opportunity in api.get("/api/v1/records/opportunity", params={"limit": 50}).json()["records"]:
+        status = next(s for a, amount, s in deals if opportunity["name"] == f"{a['name']} {amount}")
+        if status != "open":
+            update = {"status": status, "stage": status, "loss_reason": "price"} if status == "lost" else {
+                "status": "won", "stage": "won"}  # fmt: skip
+            response = patch(api, "opportunity", opportunity["id"], update)
+            assert response.status_code == 200, response.text
+    boss = created(api, "contact", {"name": "周总", "account": group["id"], "title": "董事长",
+                                    "buying_role": "decision_maker"})  # fmt: skip
+    created(api, "contact", {"name": "吴经理", "account": group["id"], "reports_to": boss["id"]})
+    created(api, "account_relationship", {"account": south["id"], "type": "supplier_of",
+                                          "related_account": group["id"]})  # fmt: skip
+
+    browser = TestClient(api.client.app, headers={"Accept-Language": "zh-CN"}, follow_redirects=False)
+    assert browser.post("/login", data={"username": "admin", "password": ADMIN_PASSWORD}).status_code == 303
+    assert (
+        f'href="/sales/accounts/{group["id"]}/overview">客户全景</a>'
+        in browser.get(f"/records/account/{group['id']}").text
+    )
+    page = browser.get(f"/sales/accounts/{group['id']}/overview")
+    assert page.status_code == 200, page.text
+    text = " ".join(page.text.split())
+    # own: open 100,000, won 50,000; with the tree: open 127,000, won 53,000 (the lost deal counts nowhere)
+    for amount in ("¥100,000.00", "¥50,000.00", "¥127,000.00", "¥53,000.00"):
+        assert amount in text, amount
+    assert "与 3 个下级客户合计" in text
+    # 华润华东 rolls up 苏州: open 27,000, won 3,000
+    row = re.search(r'overview">华润华东</a></td>(.*?)</tr>', text)
+    assert row is not None and re.findall(r">([^<]+)</td>", row.group(1)) == ["¥27,000.00", "¥3,000.00"], row
+    assert text.index("周总") < text.index("吴经理") and "董事长 · 决策者" in text
+    assert "华润华南 是本客户的供应商（上游）" in text
+    # another user sees nothing they may not read
+    assert user_api.get(f"/api/v1/records/account/{group['id']}").status_code == 404

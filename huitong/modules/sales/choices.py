@@ -105,12 +105,12 @@ LOSS_REASONS = choices(
     ("relationship", "Relationship", "客户关系"),
     ("other", "Other", "其他"),
 )
-# How the account relates to the related account (ACC-4), read "<account> is … of <related account>".
+# What the account is to the related account (ACC-4): "<account> is the <type> of <related account>".
 RELATIONSHIP_TYPES = choices(
-    ("supplier_of", "Supplier (upstream) of", "是其供应商（上游）"),
-    ("customer_of", "Customer (downstream) of", "是其客户（下游）"),
-    ("partner_of", "Partner of", "是其合作伙伴"),
-    ("parent_brand_of", "Parent brand of", "是其母品牌"),
-    ("sub_brand_of", "Sub-brand of", "是其子品牌"),
-    ("competitor_of", "Competitor of", "是其竞争对手"),
+    ("supplier_of", "Supplier (upstream)", "供应商（上游）"),
+    ("customer_of", "Customer (downstream)", "客户（下游）"),
+    ("partner_of", "Partner", "合作伙伴"),
+    ("parent_brand_of", "Parent brand", "母品牌"),
+    ("sub_brand_of", "Sub-brand", "子品牌"),
+    ("competitor_of", "Competitor", "竞争对手"),
 )

@@ -75,7 +75,8 @@ account_relationship = standard_object(
     [
         field("name", "text", "Name", "名称", max_length=255),  # "<account> → <related account>", filled in
         field("account", "lookup", "Account", "客户", required=True, target="account"),
-        field("type", "picklist", "Relationship", "关系", required=True, values=RELATIONSHIP_TYPES),
+        field("type", "picklist", "Is the related account's", "是关联客户的", required=True,
+              values=RELATIONSHIP_TYPES),
         field("related_account", "lookup", "Related account", "关联客户", required=True, target="account"),
         field("description", "text", "Description", "说明", max_length=255),
     ],

@@ -18,13 +18,14 @@ from huitong.engine.records.context import Actor
 from huitong.engine.web.pages import PageRoute, redirect
 from huitong.engine.web.render import navigation, render
 from huitong.engine.web.session import PageUser, page_user
-from huitong.modules.sales import conversion, duplicates, merge, merge_pages
+from huitong.modules.sales import account_overview, conversion, duplicates, merge, merge_pages
 
 router = APIRouter()
 pages = APIRouter(route_class=PageRoute, include_in_schema=False)
 PLURALS = {"leads": "lead", "accounts": "account", "contacts": "contact"}
 RECORD_ACTIONS = [
     RecordAction("lead", {"en": "Convert", "zh_CN": "转化"}, "/sales/leads/{id}/convert", {"status": "converted"}),
+    RecordAction("account", {"en": "360° view", "zh_CN": "客户全景"}, "/sales/accounts/{id}/overview"),
     *(RecordAction(name, {"en": "Duplicates", "zh_CN": "查重"}, f"/sales/{name}/{{id}}/duplicates")
       for name in ("lead", "account", "contact")),
 ]  # fmt: skip
@@ -218,3 +219,4 @@ async def merge_from_page(
 
 
 router.include_router(pages)
+router.include_router(account_overview.pages)
