@@ -43,7 +43,7 @@ def convert(api: Api, lead_id: int, body: dict[str, Any]) -> Any:
 
 
 def test_conversion_creates_account_contact_and_opportunity(api: Api) -> None:
-    lead = created(api, "lead", LEAD)
+    lead = created(api, "lead", {**LEAD, "last_follow_up_at": "2026-03-16T06:00:00Z"})
     response = convert(api, lead["id"], {"account": None, "contact": None, "opportunity": {
         "name": "恒信 数控设备采购", "amount": "380000", "close_date": "2026-06-30"}})  # fmt: skip
     assert response.status_code == 200, response.text
@@ -53,6 +53,7 @@ def test_conversion_creates_account_contact_and_opportunity(api: Api) -> None:
     account = read(api, "account", ids["account_id"])
     assert (account["name"], account["industry"], account["source"]) == (LEAD["company"], "manufacturing", "trade_show")
     assert (account["province"], account["city"], account["phone"]) == ("江苏", "苏州", "0512-6688 1234")
+    assert account["last_contacted_at"] == "2026-03-16T06:00:00Z"
     contact = read(api, "contact", ids["contact_id"])
     assert (contact["name"], contact["title"], contact["mobile"]) == ("王建国", "采购经理", "139 1234 5678")
     assert (contact["email"], contact["wechat"], contact["account"]) == (LEAD["email"], "wjg_hx", ids["account_id"])

@@ -24,7 +24,7 @@ from huitong.modules.sales.hooks_customers import acting
 # target field ← lead field, for the standard fields (a field the target or the user's view lacks is left out)
 ACCOUNT_FROM_LEAD = {
     "name": "company", "industry": "industry", "source": "source", "phone": "phone", "province": "province",
-    "city": "city", "address": "address",
+    "city": "city", "address": "address", "last_contacted_at": "last_follow_up_at",
 }  # fmt: skip
 CONTACT_FROM_LEAD = {
     "name": "name", "title": "title", "mobile": "mobile", "phone": "phone", "email": "email", "wechat": "wechat",
