@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -90,3 +91,36 @@ def test_cards_warn_when_a_stage_takes_too_long(api: Api, clock: Any) -> None:
     clock.advance(days=3)
     html = signed_in(api).get("/sales/pipeline").text
     assert "is-overdue" in html and "Overdue · 15 d" in html and "Soon overdue" not in html
+
+
+def test_an_administrator_edits_processes_on_their_page(api: Api) -> None:
+    client = signed_in(api)
+    listed = client.get("/sales/processes").text
+    assert "标准销售流程" in listed and "Needs confirmed" in listed
+    editor = client.get("/sales/processes/new").text
+    assert 'id="process-stages-data"' in editor and "initial_contact" in editor
+    stages = [
+        {"value": "visit", "en": "Visit", "zh_CN": "拜访", "probability": "20", "expected_days": "7",
+         "tasks": "确认需求\n约见决策人", "kind": "open"},
+        {"value": "won", "en": "Won", "zh_CN": "赢单", "probability": "100", "expected_days": "", "tasks": "",
+         "kind": "won"},
+        {"value": "lost", "en": "Lost", "zh_CN": "输单", "probability": "0", "expected_days": "", "tasks": "",
+         "kind": "lost"},
+    ]  # fmt: skip
+    csrf = client.cookies.get("huitong_csrf") or ""
+    bad = client.post("/sales/processes", data={"csrf_token": csrf, "name": "门店销售", "stages": json.dumps(
+        [{**stages[0], "probability": "120"}, *stages[1:]])})  # fmt: skip
+    assert bad.status_code == 422 and "probability is a whole number from 0 to 100." in bad.text
+    saved = client.post("/sales/processes", data={"csrf_token": csrf, "name": "门店销售", "stages": json.dumps(stages)})
+    assert saved.status_code == 303, saved.text
+    process = next(p for p in api.get("/api/v1/sales/processes").json()["processes"] if p["name"] == "门店销售")
+    assert process["stages"][0]["tasks"] == ["确认需求", "约见决策人"] and process["stages"][0]["expected_days"] == 7
+    deal = created(api, name="门店一", sales_process=process["id"])
+    other = {**process["stages"][0], "value": "needs_confirmed"}  # "visit" gone: its opportunity would be lost
+    renamed = api.patch(f"/api/v1/sales/processes/{process['id']}", {"stages": [other, *process["stages"][1:]],
+                                                                      "version": process["version"]})  # fmt: skip
+    assert renamed.status_code == 422 and renamed.json()["errors"][0]["code"] == "stage_in_use"
+    kept = api.patch(f"/api/v1/sales/processes/{process['id']}", {"name": "门店销售流程",
+                                                                   "version": process["version"]})  # fmt: skip
+    assert kept.status_code == 200 and kept.json()["name"] == "门店销售流程"
+    assert deal["stage"] == "visit"

@@ -18,6 +18,7 @@ from huitong.engine.meta import service as meta_service
 from huitong.engine.meta.schema import Schema
 from huitong.engine.meta.types.base import FilterEnv
 from huitong.engine.platform import Platform
+from huitong.engine.query.aggregate import Aggregation
 from huitong.engine.query.listing import Listing
 from huitong.engine.records.context import Actor, WriteContext
 from huitong.engine.records.service import RecordService
@@ -125,22 +126,49 @@ def _has_default_sharing(connection: Connection, object_name: str) -> bool:
 
 
 def create_process(platform: Platform, actor: Actor, body: Any) -> Process:
-    """``POST /api/v1/sales/processes``: check the stages, add new stage values to the opportunity's stage field,
-    store the process (and make it the only default if it says so)."""
+    """``POST /api/v1/sales/processes``."""
+    return save_process(platform, actor, body)
+
+
+def save_process(
+    platform: Platform, actor: Actor, body: Any, process_id: int | None = None, version: int | None = None
+) -> Process:
+    """Check the stages, add new stage values to the opportunity's stage field, store the process (the only default
+    if it says so). A changed process keeps every stage its opportunities are at."""
     if not isinstance(body, dict):
         raise validation_failed([FieldError(None, "invalid_body", _("Send a JSON object."))])
-    unknown = set(body) - PROCESS_KEYS
+    unknown = set(body) - PROCESS_KEYS - ({"version"} if process_id else set())
     if unknown:
         raise validation_failed([FieldError(sorted(unknown)[0], "unknown_key", _("Unknown property."))])
-    stages = read_stages(body.get("stages"))
+    stages = read_stages(body.get("stages")) if process_id is None or "stages" in body else None
     ensure_default(platform, actor)
-    add_stage_values(platform, actor, [(s.value, dict(s.label)) for s in stages])
+    if stages is not None:
+        if process_id is not None:
+            check_stages_in_use(platform, actor, process_id, {stage.value for stage in stages})
+        add_stage_values(platform, actor, [(s.value, dict(s.label)) for s in stages])
     data = {key: body[key] for key in ("name", "business_type", "is_default", "active", "description") if key in body}
+    if stages is not None:
+        data["stages"] = stages_text(stages)
     with platform.records.transaction(actor) as context:
-        record = platform.records.create_in(context, "sales_process", {**data, "stages": stages_text(stages)})
+        if process_id is None:
+            record = platform.records.create_in(context, "sales_process", data)
+        else:
+            record = platform.records.update_in(context, "sales_process", process_id, data, version)
         if record.values.get("is_default"):
             _only_default(platform, context, int(record.values["id"]))
     return from_record(record.values)
+
+
+def check_stages_in_use(platform: Platform, actor: Actor, process_id: int, kept: set[str]) -> None:
+    with platform.records.reading(actor) as (connection, bound, schema):
+        request = {"filter": {"field": "sales_process", "op": "eq", "value": process_id}, "group_by": ["stage"]}
+        rows = Aggregation(schema, schema.object("opportunity"), bound, platform.access, platform.filter_env(),
+                           request).run(connection)["rows"]  # fmt: skip
+    used = sorted(str(row["stage"]) for row in rows if row["stage"] and row["stage"] not in kept)
+    if used:
+        message = _("Opportunities of this process are at these stages; keep them: %(stages)s") % {
+            "stages": ", ".join(used)}  # fmt: skip
+        raise validation_failed([FieldError("stages", "stage_in_use", message)])
 
 
 def _only_default(platform: Platform, context: WriteContext, keep: int) -> None:
