@@ -26,7 +26,9 @@ PLURALS = {"leads": "lead", "accounts": "account", "contacts": "contact"}
 RECORD_ACTIONS = [
     RecordAction("lead", {"en": "Convert", "zh_CN": "转化"}, "/sales/leads/{id}/convert", {"status": "converted"}),
     RecordAction("account", {"en": "360° view", "zh_CN": "客户全景"}, "/sales/accounts/{id}/overview"),
-    *(RecordAction(name, {"en": "Duplicates", "zh_CN": "查重"}, f"/sales/{name}/{{id}}/duplicates")
+    # a converted lead is history: its look-alikes are merged through what it became
+    *(RecordAction(name, {"en": "Duplicates", "zh_CN": "查重"}, f"/sales/{name}/{{id}}/duplicates",
+                   {"status": "converted"} if name == "lead" else {})
       for name in ("lead", "account", "contact")),
 ]  # fmt: skip
 
