@@ -24,12 +24,14 @@ def rows(api: Api, query: str) -> list[dict[str, Any]]:
 
 def book(api: Api, user_api: Api) -> tuple[int, int]:
     """The admin: A 100,000 at 30 % and B 50,000 at 70 % closing in March, C 80,000 won on 10 March, D 20,000 at
-    10 % closing in April, E 30,000 lost in March (not counted); 张三: F 40,000 at 50 % closing in March."""
+    10 % closing in April, E 30,000 lost in March and G 90,000 left out of the forecast (neither counted); 张三:
+    F 40,000 at 50 % closing in March."""
     admin = created(api, name="A", amount="100000", stage="needs_confirmed", close_date="2026-03-20")["owner"]
     created(api, name="B", amount="50000", stage="negotiation", close_date="2026-03-31")
     created(api, name="C", amount="80000", stage="won", close_date="2026-03-10")
     created(api, name="D", amount="20000", stage="initial_contact", close_date="2026-04-15")
     created(api, name="E", amount="30000", stage="lost", loss_reason="price", close_date="2026-03-05")
+    created(api, name="G", amount="90000", forecast_category="omitted", close_date="2026-03-15")  # not counted
     zhang = created(user_api, name="F", amount="40000", stage="solution_proposed", close_date="2026-03-25")["owner"]
     return admin, zhang
 

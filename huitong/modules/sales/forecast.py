@@ -25,6 +25,9 @@ from huitong.modules.sales.targets import Targets
 PERIODS = ("week", "month", "quarter")
 GROUPS = ("owner", "department")
 CENTS = Decimal("0.01")
+# Open deals the owner put in the "omitted" forecast category stay out of pipeline and weighted.
+COUNTED = {"or": [{"field": "forecast_category", "op": "ne", "value": "omitted"},
+                  {"field": "forecast_category", "op": "is_null", "value": True}]}  # fmt: skip
 ZERO = Decimal(0)
 
 
@@ -94,7 +97,7 @@ def forecast(platform: Platform, actor: Actor, params: Mapping[str, str | None])
             return rows
 
         open_rows = aggregate({
-            "filter": {"and": [*in_range, {"field": "status", "op": "eq", "value": "open"}]},
+            "filter": {"and": [*in_range, {"field": "status", "op": "eq", "value": "open"}, COUNTED]},
             "group_by": ["owner", bucket, "probability"],
             "measures": [{"fn": "sum", "field": "amount", "as": "amount"}],
         })  # fmt: skip
