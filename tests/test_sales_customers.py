@@ -106,6 +106,13 @@ def test_a_lead_is_checked_against_other_leads(api: Api) -> None:
     found = api.post("/api/v1/sales/duplicates/lead/check",
                      {"name": "王先生", "company": "苏州恒信精密机械股份有限公司", "mobile": "139 1234 5678"}).json()  # fmt: skip
     assert [(m["id"], m["fields"]) for m in found["matches"]] == [(lead["id"], ["company", "mobile"])]
+    assert (found["contacts"], found["accounts"]) == ([], [])
+    contact = created(api, "contact", {"name": "王建国", "mobile": "+86 139-1234-5678"})
+    account = created(api, "account", {"name": "苏州恒信精密机械集团"})
+    again = api.post("/api/v1/sales/duplicates/leads/check",
+                     {"company": "苏州恒信精密机械有限公司", "mobile": "13912345678"}).json()  # fmt: skip
+    assert [(m["id"], m["fields"]) for m in again["contacts"]] == [(contact["id"], ["mobile"])]
+    assert [(m["id"], m["fields"]) for m in again["accounts"]] == [(account["id"], ["name"])]
 
 
 # -- merge -------------------------------------------------------------------------------------------------------

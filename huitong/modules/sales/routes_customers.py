@@ -61,14 +61,21 @@ async def duplicates_of_values(
 ) -> Response:
     """The record's values (``id``: the record itself, left out of the matches) → ``{"matches": [...]}``."""
     values = duplicates.read_values(PLURALS.get(object_name, object_name), body)
-    exclude = values.get("id") if isinstance(values.get("id"), int) else None
+    exclude = values.get("id") if conversion.is_id(values.get("id")) else None
     return await run_in_threadpool(check, platform_of(request), actor, object_name, values, exclude)
 
 
 def check(platform: Platform, actor: Actor, object_name: str, values: Any, exclude: int | None) -> Response:
+    """Matches among the same object; for a lead also the contacts and accounts it may already be (a lead from a
+    customer is worth knowing about before anyone calls them)."""
     name = PLURALS.get(object_name, object_name)
-    found = duplicates.find(platform, actor, name, duplicates.read_values(name, values), exclude)
-    return json_response({"matches": found})
+    values = duplicates.read_values(name, values)
+    body: dict[str, Any] = {"matches": duplicates.find(platform, actor, name, values, exclude)}
+    if name == "lead":
+        body["contacts"] = duplicates.find(platform, actor, "contact", values)
+        body["accounts"] = duplicates.find(platform, actor, "account", {"name": values.get("company"),
+                                                                        "phone": values.get("phone")})  # fmt: skip
+    return json_response(body)
 
 
 @router.post("/api/v1/sales/{object_name}/merge")
