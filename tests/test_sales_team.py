@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from huitong.engine.platform import Platform
 from tests.conftest import Api
+from tests.security_fixtures import add_user, tree
 from tests.test_sales_forecast import created, rows
 
 
@@ -46,3 +48,19 @@ def test_only_who_manages_the_deal_changes_its_team(api: Api, user_api: Api) -> 
     refused = user_api.post("/api/v1/records/opportunity_team_member",
                             {"opportunity": deal["id"], "user": zhang["owner"], "split_percent": "10"})  # fmt: skip
     assert refused.status_code in (403, 422), refused.text
+
+
+def test_a_won_deal_is_good_news_for_the_owners_managers(api: Api, platform: Platform) -> None:
+    roles = tree(api, "roles", [("销售总监", None), ("华东经理", "销售总监"), ("华东代表", "华东经理")])
+    _rep, rep = add_user(api, platform, "rep1", role=roles["华东代表"])
+    _peer, peer = add_user(api, platform, "rep2", role=roles["华东代表"])
+    _boss, boss = add_user(api, platform, "boss", role=roles["华东经理"])
+    deal = created(rep, name="苏州工厂MES", amount="880000")
+    assert boss.get("/api/v1/records/sales_good_news").json()["records"] == []
+    won = rep.patch(f"/api/v1/records/opportunity/{deal['id']}", {"stage": "won", "version": deal["version"]})
+    assert won.status_code == 200, won.text
+    (news,) = boss.get("/api/v1/records/sales_good_news").json()["records"]
+    assert news["opportunity"] == deal["id"] and news["amount"] == "880000.00" and "苏州工厂MES" in news["title"]
+    assert peer.get("/api/v1/records/sales_good_news").json()["records"] == []
+    again = rep.patch(f"/api/v1/records/opportunity/{deal['id']}", {"next_step": "回款", "version": 2})
+    assert again.status_code == 200 and len(boss.get("/api/v1/records/sales_good_news").json()["records"]) == 1

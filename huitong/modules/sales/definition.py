@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from huitong.modules.sales.assignment import lead_assignment_rule
 from huitong.modules.sales.customers import account, account_relationship, contact
+from huitong.modules.sales.good_news import sales_good_news
 from huitong.modules.sales.leads import lead, lead_mapping
 from huitong.modules.sales.opportunities import opportunity
 from huitong.modules.sales.processes import sales_process
@@ -23,4 +24,5 @@ OBJECTS = [
     opportunity_stage_history,
     sales_target,
     opportunity_team_member,
+    sales_good_news,
 ]

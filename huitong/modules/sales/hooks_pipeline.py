@@ -14,7 +14,7 @@ from huitong.engine.i18n import _
 from huitong.engine.meta.types.base import FilterEnv
 from huitong.engine.records.context import HookCall, Hooks
 from huitong.engine.records.service import RecordService
-from huitong.modules.sales import targets, team
+from huitong.modules.sales import good_news, targets, team
 from huitong.modules.sales.process_store import choose, ensure_default_in, list_records, processes_in
 from huitong.modules.sales.processes import Process, Stage, read_stages, stages_text
 
@@ -24,6 +24,7 @@ CLOSED_STATUS = {"won": "won", "lost": "lost"}
 def install(hooks: Hooks) -> None:
     targets.install(hooks)
     team.install(hooks, record_service)
+    good_news.install(hooks, record_service)
     hooks.register("before_create", "sales_process", check_process)
     hooks.register("before_update", "sales_process", check_process)
     hooks.register("before_create", "opportunity", before_create)

@@ -1,0 +1,48 @@
+"""Good news (喜报): a won deal announces itself to the owner's management (SALES-10, the simple form).
+
+When an opportunity is won, a ``sales_good_news`` record is written in the same transaction, owned by the deal's
+owner: whoever sees the owner's records through the role hierarchy (their managers, up the chain) sees it in the
+good-news list. The notifications issue will push it to them; the record is what it will push.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from huitong.engine.i18n import _
+from huitong.engine.meta.declare import field, standard_object
+from huitong.engine.records.context import HookCall, Hooks
+
+sales_good_news = standard_object(
+    "sales_good_news", "Good news", "喜报",
+    [
+        field("title", "text", "Headline", "标题", required=True, max_length=255),
+        field("opportunity", "lookup", "Opportunity", "商机", target="opportunity", master_detail=True, required=True),
+        field("amount", "currency", "Amount", "金额", currency="CNY"),
+        field("won_at", "datetime", "Won at", "赢单时间", indexed=True),
+    ],
+    module="sales",
+    title_field="title",
+    plural_en="Good news",
+)  # fmt: skip
+
+
+def install(hooks: Hooks, service_of: Any) -> None:
+    def announce(call: HookCall) -> None:
+        if call.values.get("status") == "won" and (call.before or {}).get("status") != "won":
+            write(call, service_of(call))
+
+    hooks.register("after_create", "opportunity", announce)
+    hooks.register("after_update", "opportunity", announce)
+
+
+def write(call: HookCall, service: Any) -> None:
+    deal = call.values
+    amount = deal.get("amount")
+    definition = call.context.schema.object("opportunity")
+    shown = definition.fields["amount"].field_type.display(definition.fields["amount"], amount) if amount else ""
+    title = _("Won: %(name)s %(amount)s") % {"name": deal.get("name") or "", "amount": shown}
+    news = {"title": title.strip()[:255], "opportunity": call.record_id, "amount": amount, "won_at": call.context.now}
+    if deal.get("owner") and service.access.may_manage(call.context.actor, definition, deal["owner"]):
+        news["owner"] = deal["owner"]  # the owner's managers see it through the role hierarchy
+    service.create_in(call.context, "sales_good_news", news)
