@@ -259,7 +259,7 @@ def test_a_phone_gets_cards_a_drawer_and_stacked_forms(browser: Browser, server:
     page.get_by_role("button", name="打开导航").click()
     expect(page.locator("#app-sidebar")).to_be_in_viewport()
     screenshot(page, "home-drawer-phone-zh_CN")
-    page.locator("#app-sidebar").get_by_role("link", name="客户").click()
+    page.locator("#app-sidebar").get_by_role("link", name="客户", exact=True).click()
     expect(page.locator(".record-cards")).to_be_visible()
     expect(page.locator(".table-wrapper-records")).to_be_hidden()
     screenshot(page, "list-phone-zh_CN")
