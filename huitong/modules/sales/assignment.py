@@ -40,6 +40,7 @@ lead_assignment_rule = standard_object(
 # Leads a rule has assigned in a transaction and not yet written: a bulk import runs every lead's before-hooks
 # before it inserts them, and each must take the next turn. Per connection, i.e. per transaction.
 _pending: WeakKeyDictionary[Any, dict[str, int]] = WeakKeyDictionary()
+_rules: WeakKeyDictionary[Any, list[Any]] = WeakKeyDictionary()
 SEPARATORS = re.compile(r"[,，、;；\s]+")
 PROVINCE_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "省", "市")
 
@@ -72,13 +73,7 @@ def assign_new_lead(call: HookCall) -> None:
     if call.values.get("owner") is not None:
         return
     context = call.context
-    table = context.schema.table("lead_assignment_rule")
-    rules = context.connection.execute(
-        select(table).where(table.c.deleted_at.is_(None), table.c.active.is_(True)).order_by(
-            table.c.sort_order, table.c.id
-        )
-    ).all()  # fmt: skip
-    for rule in rules:
+    for rule in active_rules(context):
         if not matches(rule, call.values):
             continue
         owner = rule.assign_to if rule.assign_to in active_users(context) else round_robin(call, rule)
@@ -88,6 +83,15 @@ def assign_new_lead(call: HookCall) -> None:
             pending = _pending.setdefault(context.connection, {})
             pending[rule.name] = pending.get(rule.name, 0) + 1
             return
+
+
+def active_rules(context: Any) -> list[Any]:
+    """The active rules in order, read once per transaction (an import of many leads asks for each)."""
+    if context.connection not in _rules:
+        table = context.schema.table("lead_assignment_rule")
+        query = select(table).where(table.c.deleted_at.is_(None), table.c.active.is_(True))
+        _rules[context.connection] = list(context.connection.execute(query.order_by(table.c.sort_order, table.c.id)))
+    return _rules[context.connection]
 
 
 def written(call: HookCall) -> None:
