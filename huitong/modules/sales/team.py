@@ -76,6 +76,8 @@ def _list(call: HookCall, service: RecordService, object_name: str, request: dic
 def check_member(call: HookCall, service: RecordService) -> None:
     values = {**(call.before or {}), **call.values}
     opportunity_id = values.get("opportunity")
+    if opportunity_id is None:
+        return  # the record service reports the missing opportunity
     found = _list(call, service, "opportunity", {"filter": {"field": "id", "op": "eq", "value": opportunity_id},
                                                  "fields": ["amount"]})  # fmt: skip
     if not found:
