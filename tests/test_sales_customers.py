@@ -248,3 +248,27 @@ def test_the_360_view_rolls_amounts_up_the_tree(api: Api, user_api: Api) -> None
     assert "华润华南 是本客户的供应商（上游）" in text
     # another user sees nothing they may not read
     assert user_api.get(f"/api/v1/records/account/{group['id']}").status_code == 404
+
+
+def test_this_weeks_visits(api: Api, user_api: Api) -> None:
+    # the clock reads Wednesday 18 March 2026, 10:00 in Shanghai: this week runs from Monday 16 to Sunday 22
+    overdue = created(api, "account", {"name": "甲", "level": "A", "last_contacted_at": "2026-03-10T02:00:00Z"})
+    visited = created(api, "account", {"name": "乙", "level": "C", "last_contacted_at": "2026-03-17T02:00:00Z"})
+    never = created(api, "account", {"name": "丙", "level": "B"})
+    later = created(api, "account", {"name": "丁", "level": "D", "last_contacted_at": "2026-03-01T02:00:00Z"})
+    theirs = created(user_api, "account", {"name": "戊", "level": "A", "last_contacted_at": "2026-03-09T02:00:00Z"})
+    assert overdue["next_visit_due"] == "2026-03-17"
+
+    def ids(scope: str) -> dict[str, list[int]]:
+        body = api.get("/api/v1/sales/visits", params={"scope": scope}).json()
+        return {name: [record["id"] for record in found["records"]] for name, found in body.items()}
+
+    assert ids("mine") == {"due": [overdue["id"]], "contacted": [visited["id"]],
+                           "not_contacted": [overdue["id"], later["id"], never["id"]]}  # fmt: skip
+    assert ids("all")["due"] == [overdue["id"], theirs["id"]] or ids("all")["due"] == [theirs["id"], overdue["id"]]
+    assert api.get("/api/v1/sales/visits", params={"scope": "x"}).status_code == 400
+
+    browser = TestClient(api.client.app, headers={"Accept-Language": "zh-CN"}, follow_redirects=False)
+    assert browser.post("/login", data={"username": "admin", "password": ADMIN_PASSWORD}).status_code == 303
+    page = " ".join(browser.get("/sales/visits").text.split())
+    assert "本周待拜访" in page and "2026年3月17日" in page

@@ -18,7 +18,7 @@ from huitong.engine.records.context import Actor
 from huitong.engine.web.pages import PageRoute, redirect
 from huitong.engine.web.render import navigation, render
 from huitong.engine.web.session import PageUser, page_user
-from huitong.modules.sales import account_overview, conversion, duplicates, merge, merge_pages
+from huitong.modules.sales import account_overview, conversion, duplicates, merge, merge_pages, visits
 
 router = APIRouter()
 pages = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -229,3 +229,5 @@ async def merge_from_page(
 
 router.include_router(pages)
 router.include_router(account_overview.pages)
+router.include_router(visits.router)
+router.include_router(visits.pages)
