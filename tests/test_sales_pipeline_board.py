@@ -42,6 +42,12 @@ def test_the_board_shows_each_stage_with_its_totals(api: Api, user_api: Api) -> 
     assert 'data-stage="negotiation"' in html and "Quote and negotiation" in html
     mine = signed_in(api).get("/sales/pipeline?owner=mine").text
     assert "张三的商机" not in mine and "华鑫ERP" in mine
+    east = api.post("/api/v1/security/departments", {"name": "华东区"}).json()["id"]
+    zhang = api.get("/api/v1/security/users").json()["users"]
+    zhang_id = next(u["id"] for u in zhang if u["username"] == "zhangsan")
+    assert api.patch(f"/api/v1/security/users/{zhang_id}", {"department": east}).status_code == 200
+    region = signed_in(api).get(f"/sales/pipeline?owner=d{east}").text
+    assert "张三的商机" in region and "华鑫ERP" not in region and f'value="d{east}" selected' in region
     chinese = signed_in(user_api, "zhangsan", "zh-CN").get("/sales/pipeline").text
     assert "张三的商机" in chinese and "华鑫ERP" not in chinese and "需求确认" in chinese
 

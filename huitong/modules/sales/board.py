@@ -56,7 +56,7 @@ class Column:
 @dataclass(frozen=True)
 class BoardFilter:
     process: int | None
-    owner: str  # "" (everyone I may see), "mine" or a user id
+    owner: str  # "" (everyone I may see), "mine", a user id, or "d" and a department id (its tree's people)
     period: str
 
     @staticmethod
@@ -66,13 +66,19 @@ class BoardFilter:
         period = str(params.get("close") or "")
         return BoardFilter(
             int(raw) if raw.isascii() and raw.isdigit() else None,
-            owner if owner == "mine" or (owner.isascii() and owner.isdigit()) else "",
+            owner
+            if owner == "mine" or (owner.removeprefix("d").isascii() and owner.removeprefix("d").isdigit())
+            else "",
             period if period in PERIODS else "",
         )
 
     def conditions(self, actor: Actor, process: Process, stage: Stage | None) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = [{"field": "sales_process", "op": "eq", "value": process.id}]
-        if self.owner:
+        if self.owner.startswith("d"):
+            people = members(actor.model, int(self.owner[1:]))
+            found.append({"field": "owner", "op": "in", "value": people} if people else
+                         {"field": "id", "op": "is_null", "value": True})  # fmt: skip
+        elif self.owner:
             owner = actor.user_id if self.owner == "mine" else int(self.owner)
             found.append({"field": "owner", "op": "eq", "value": owner})
         if self.period == "overdue":
@@ -136,6 +142,17 @@ class Board:
         return cells.user_names(self.connection, [row["owner"] for row in rows])
 
 
+def members(model: Any, department: int) -> list[int]:
+    """The people of a department and of the departments below it."""
+    path = None if model is None else model.department_paths.get(department)
+    if path is None:
+        return []
+    return sorted(
+        user.id for user in model.users.values()
+        if user.department_id is not None and model.department_paths.get(user.department_id, "").startswith(path)
+    )  # fmt: skip
+
+
 def card_view(card: dict[str, Any], stage: Stage, now: datetime, amount: Any, names: dict[int, str]) -> dict[str, Any]:
     entered = card.get("stage_entered_at")
     since = datetime.fromisoformat(entered.replace("Z", "+00:00")) if entered else None
@@ -164,6 +181,12 @@ def board_context(platform: Platform, user: PageUser, params: Mapping[str, Any])
         board = Board(platform, connection, schema, actor)
         columns = board.columns(process, chosen)
         owners = board.owners(process)
+        tree = sorted(actor.model.department_paths.items(), key=lambda item: item[1]) if actor.model else []
+        labels = cells.principal_names(connection, [{"department": department} for department, _path in tree])
+        indent = "\u3000"  # an ideographic space per level below the top department
+        departments = [
+            (f"d{d}", indent * (path.count("/") - 2) + labels.get(("department", d), "")) for d, path in tree
+        ]
         names = {**owners, **cells.user_names(connection, [c["owner"] for col in columns for c in col.cards])}
         amount = board.definition.fields["amount"]
         loss = board.definition.fields.get("loss_reason")
@@ -171,6 +194,7 @@ def board_context(platform: Platform, user: PageUser, params: Mapping[str, Any])
             column.cards = [card_view(c, column.stage, platform.now(), amount, names) for c in column.cards]
         return {
             "processes": processes, "process": process, "columns": columns, "chosen": chosen, "owners": owners,
+            "departments": departments,
             "periods": period_labels(), "money": lambda value: amount.field_type.display(amount, value),
             "loss_reasons": [(v["value"], localized(v.get("label"), v["value"])) for v in
                              (loss.options.get("values") or [] if loss else []) if v.get("active", True)],
