@@ -64,3 +64,12 @@ def test_a_won_deal_is_good_news_for_the_owners_managers(api: Api, platform: Pla
     assert peer.get("/api/v1/records/sales_good_news").json()["records"] == []
     again = rep.patch(f"/api/v1/records/opportunity/{deal['id']}", {"next_step": "回款", "version": 2})
     assert again.status_code == 200 and len(boss.get("/api/v1/records/sales_good_news").json()["records"]) == 1
+
+
+def test_contact_roles_name_the_customers_side(api: Api) -> None:
+    deal = created(api, name="数据中心", amount="500000")
+    contact = api.post("/api/v1/records/contact", {"name": "王芳"}).json()
+    role = api.post("/api/v1/records/opportunity_contact_role",
+                    {"opportunity": deal["id"], "contact": contact["id"], "role": "decision_maker"})  # fmt: skip
+    assert role.status_code == 201, role.text
+    assert role.json()["name"] == "王芳" and role.json()["role"] == "decision_maker"

@@ -10,7 +10,7 @@ from huitong.modules.sales.opportunities import opportunity
 from huitong.modules.sales.processes import sales_process
 from huitong.modules.sales.stage_history import opportunity_stage_history
 from huitong.modules.sales.targets import sales_target
-from huitong.modules.sales.team import opportunity_team_member
+from huitong.modules.sales.team import opportunity_contact_role, opportunity_team_member
 
 OBJECTS = [
     account,
@@ -25,4 +25,5 @@ OBJECTS = [
     sales_target,
     opportunity_team_member,
     sales_good_news,
+    opportunity_contact_role,
 ]

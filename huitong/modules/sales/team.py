@@ -4,6 +4,8 @@ A member is a detail of the opportunity (master-detail) and gets the opportunity
 read or read and write) through the security module's record shares. Revenue splits of one opportunity add up to
 at most 100 %; the owner is credited with the rest. ``split_amount`` (amount × split) is kept by the hooks, so that
 the forecast's split-adjusted "won" is a sum the query engine computes.
+
+Contact roles are the customer's side: which contacts play which part in the buying decision.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from huitong.engine.meta.types.base import FilterEnv
 from huitong.engine.records.context import HookCall, Hooks
 from huitong.engine.records.service import RecordService
 from huitong.engine.security import sharing
+from huitong.modules.sales.choices import BUYING_ROLES
 from huitong.modules.sales.process_store import list_records
 
 REASON = "team"
@@ -65,6 +68,23 @@ def install(hooks: Hooks, service_of: Any) -> None:
     hooks.register("after_update", "opportunity_team_member", after)
     hooks.register("after_delete", "opportunity_team_member", removed)
     hooks.register("after_update", "opportunity", amount_changed)
+
+    def contact_named(call: HookCall) -> None:
+        name_contact(call, service_of(call))
+
+    hooks.register("before_create", "opportunity_contact_role", contact_named)
+    hooks.register("before_update", "opportunity_contact_role", contact_named)
+
+
+def name_contact(call: HookCall, service: RecordService) -> None:
+    """The role's title is its contact's name (the role shows beside it)."""
+    contact = call.values.get("contact")
+    if contact is None:
+        return
+    found = _list(call, service, "contact", {"filter": {"field": "id", "op": "eq", "value": contact},
+                                             "fields": ["name"]})  # fmt: skip
+    if found:
+        call.values["name"] = found[0]["name"]
 
 
 def _list(call: HookCall, service: RecordService, object_name: str, request: dict[str, Any]) -> list[dict[str, Any]]:
@@ -140,3 +160,20 @@ def resplit(call: HookCall, service: RecordService) -> None:
         split = (amount * Decimal(member["split_percent"] or 0) / 100).quantize(CENT)
         service.update_in(call.context, "opportunity_team_member", member["id"], {"split_amount": str(split)},
                           member["version"])  # fmt: skip
+
+
+# The customer's side of the deal: which contacts play which part in the buying decision.
+opportunity_contact_role = standard_object(
+    "opportunity_contact_role", "Contact role", "联系人角色",
+    [
+        field("name", "text", "Contact name", "联系人姓名", max_length=100),
+        field("opportunity", "lookup", "Opportunity", "商机", target="opportunity", master_detail=True, required=True),
+        field("contact", "lookup", "Contact", "联系人", target="contact", required=True),
+        field("role", "picklist", "Role in the decision", "决策角色", values=BUYING_ROLES),
+        field("is_primary", "boolean", "Primary contact", "主要联系人", default=False),
+        field("note", "text", "Note", "备注", max_length=255),
+    ],
+    module="sales",
+    title_field="name",
+    plural_en="Contact roles",
+)  # fmt: skip
