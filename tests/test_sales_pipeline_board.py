@@ -36,8 +36,11 @@ def test_the_board_shows_each_stage_with_its_totals(api: Api, user_api: Api) -> 
     created(api, name="华鑫ERP", amount="100000", stage="needs_confirmed", close_date="2026-03-20")
     created(api, name="博盛门店", amount="50000", stage="needs_confirmed", close_date="2026-03-28")
     created(user_api, name="张三的商机", amount="7000")
+    created(api, name="暂停的商机", amount="1000", status="suspended")
+    created(api, name="终止的商机", amount="1000", status="terminated")
     html = signed_in(api).get("/sales/pipeline").text
     assert "华鑫ERP" in html and "博盛门店" in html and "张三的商机" in html
+    assert "暂停的商机" in html and "Suspended" in html and "终止的商机" not in html
     assert "¥150,000.00" in html and "¥45,000.00" in html  # 需求确认: total, weighted at 30 %
     assert 'data-stage="negotiation"' in html and "Quote and negotiation" in html
     mine = signed_in(api).get("/sales/pipeline?owner=mine").text

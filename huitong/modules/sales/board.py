@@ -88,6 +88,8 @@ class BoardFilter:
         if stage is None:
             return found
         found.append({"field": "stage", "op": "eq", "value": stage.value})
+        if stage.kind == "open":  # terminated deals leave the board; suspended ones stay, marked
+            found.append({"field": "status", "op": "in", "value": ["open", "suspended"]})
         if stage.kind != "open" and not self.period:  # closed deals: those that closed this quarter
             found.append({"field": "close_date", "op": "eq", "value": "this_quarter"})
         return found
