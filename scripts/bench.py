@@ -23,7 +23,7 @@ from huitong.app import build_platform
 from huitong.config import Settings
 from huitong.engine.security.users import create_token, create_user
 from scripts import bench_http
-from scripts.bench_data import DealMaker
+from scripts.bench_data import BENCH_PASSWORD, BENCH_USER, DealMaker
 from scripts.bench_databases import cpu_model, fresh_database
 from scripts.bench_measure import Bench, load
 from scripts.bench_profile import InProcess
@@ -74,7 +74,7 @@ def bootstrap(url: str) -> tuple[int, str]:
     try:
         platform.migrate()
         with platform.db.write() as connection:
-            user_id = create_user(connection, "bench", "correct-horse-battery-9", display_name="压测", is_admin=True)
+            user_id = create_user(connection, BENCH_USER, BENCH_PASSWORD, display_name="压测", is_admin=True)
             token = create_token(connection, user_id, "bench")
     finally:
         platform.close()

@@ -17,6 +17,9 @@ OBJECT = "x_deal"
 TABLE = "obj_x_deal"
 FIRST_DAY = date(2023, 1, 1)
 DAYS = 3 * 365 + 1  # 2023-01-01 … 2025-12-31
+# The benchmark's administrator (its API token and its browser session).
+BENCH_USER = "bench"
+BENCH_PASSWORD = "correct-horse-battery-9"
 LIST_FIELDS = ["x_name", "x_status", "x_region", "x_amount", "x_signed", "x_owner_name", "x_score"]
 
 STATUSES = [

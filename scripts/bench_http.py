@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -12,7 +13,7 @@ from typing import Any
 import httpx
 import orjson
 
-from scripts.bench_data import AGGREGATE_BODY, OBJECT, ListParams, field_specs, object_spec
+from scripts.bench_data import AGGREGATE_BODY, LIST_FIELDS, OBJECT, ListParams, field_specs, object_spec
 from scripts.bench_server import Server, expect
 
 RECORDS = f"/api/v1/records/{OBJECT}"
@@ -80,6 +81,32 @@ def timed_get(client: httpx.Client, path: str, status: int) -> float:
 def list_page(client: httpx.Client, params: ListParams) -> tuple[float, list[int]]:
     elapsed, response = timed_post(client, f"{RECORDS}/query", params.body())
     return elapsed, [record["id"] for record in response.json()["records"]]
+
+
+def browser_session(server: Server, username: str, password: str) -> httpx.Client:
+    """A client signed in through the sign-in form, keeping the session cookie as a browser does."""
+    client = httpx.Client(base_url=server.base_url, headers={"Accept-Language": "zh-CN"}, timeout=600.0)
+    expect(client.post("/login", data={"username": username, "password": password, "next": "/"}), 303)
+    return client
+
+
+def list_screen_address(params: ListParams) -> str:
+    """The list page a person opens for the same request: the filter, sort and columns in its address."""
+    window = f"{params.start.isoformat()},{params.end.isoformat()}"
+    columns = ",".join(LIST_FIELDS)
+    return f"/records/{OBJECT}?x_status={params.status}&x_signed__between={window}&sort=x_name&columns={columns}"
+
+
+def list_screen(client: httpx.Client, params: ListParams) -> tuple[float, list[int]]:
+    """The whole HTML list page (shell, navigation, saved views, 50 rows); the ids of its rows."""
+    address = list_screen_address(params)
+    started = time.perf_counter()
+    response = client.get(address)
+    elapsed = (time.perf_counter() - started) * 1000
+    if response.status_code != 200:
+        raise RuntimeError(f"GET {address} → {response.status_code}: {response.text[:800]}")
+    ids = [int(found) for found in re.findall(rf'<a href="/records/{OBJECT}/(\d+)" class="fw-medium">', response.text)]
+    return elapsed, ids
 
 
 def list_pages(client: httpx.Client, params: list[ListParams]) -> int:

@@ -29,6 +29,10 @@ def within_floor(factor: float) -> Target:
     return Target(f"≤ {factor:g}× floor", lambda value, floor: floor is not None and value <= factor * floor)
 
 
+def screen_target() -> Target:
+    return Target("p50 < 100 ms", lambda value, _floor: value < 100)
+
+
 def list_target() -> Target:
     return Target(
         "p50 < 25 ms and ≤ 1.5× floor",
