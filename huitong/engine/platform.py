@@ -34,6 +34,16 @@ class RecordAction:
     hidden_when: Mapping[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Screen:
+    """A module's own page in the navigation (pipeline board, forecast …), under the module's heading; shown to
+    whoever may read ``object``, the records the page is made of."""
+
+    label: Mapping[str, str]
+    url: str
+    object: str
+
+
 @dataclass
 class Module:
     """What a business module gives the platform: its standard objects, its hooks, its API routers."""
@@ -45,6 +55,7 @@ class Module:
     routers: list[Any] = field(default_factory=list)  # API routes and pages (pages use huitong.engine.web)
     templates: Path | None = None  # the module's page templates, found before the engine's (they extend base.html)
     record_actions: list[RecordAction] = field(default_factory=list)
+    screens: list[Screen] = field(default_factory=list)
 
 
 class Platform:

@@ -7,7 +7,7 @@ so ``python -m scripts.i18n`` extracts and checks their messages too.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -52,6 +52,7 @@ class NavGroup:
     name: str
     label: str
     objects: list[NavItem]
+    screens: list[tuple[str, str]] = field(default_factory=list)  # (label, address) of the module's own pages
 
 
 def navigation(platform: Platform, schema: Schema, actor: Actor) -> list[NavGroup]:
@@ -67,11 +68,20 @@ def navigation(platform: Platform, schema: Schema, actor: Actor) -> list[NavGrou
     labels = {module.name: localized(module.label, module.name) for module in platform.modules}
     order = [*labels, None]
     named = sorted(groups, key=lambda name: order.index(name) if name in order else len(order))
+    screens = {
+        module.name: [
+            (localized(screen.label, screen.url), screen.url)
+            for screen in module.screens
+            if screen.object in schema.objects and platform.access.may(actor, schema.objects[screen.object], "read")
+        ]
+        for module in platform.modules
+    }
     return [
         NavGroup(
             name or "custom",
             labels.get(name or "", name or "") if name else gettext("Custom objects"),
             sorted(groups[name], key=lambda item: item.plural),
+            screens.get(name or "", []),
         )
         for name in named
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from huitong.engine.platform import Module
+from huitong.engine.platform import Module, Screen
 from huitong.engine.records.context import Hooks
 from huitong.modules.sales import hooks_customers, hooks_pipeline, routes_customers, routes_pipeline
 from huitong.modules.sales.definition import OBJECTS
@@ -23,4 +23,9 @@ module = Module(
     routers=[routes_customers.router, routes_pipeline.router],
     templates=Path(__file__).resolve().parent / "templates",
     record_actions=routes_customers.RECORD_ACTIONS,
+    screens=[
+        Screen({"en": "Pipeline", "zh_CN": "销售漏斗看板"}, "/sales/pipeline", "opportunity"),
+        Screen({"en": "Forecast and funnel", "zh_CN": "预测与漏斗"}, "/sales/forecast", "opportunity"),
+        Screen({"en": "Visits this week", "zh_CN": "本周拜访"}, "/sales/visits", "account"),
+    ],
 )
