@@ -93,8 +93,10 @@ def test_navigation_lists_only_objects_the_user_may_read(org: Org) -> None:
     assert "/records/x_equipment" in sidebar and "/records/x_site" in sidebar
     assert "/records/account" not in sidebar and "/settings/objects" not in sidebar
     assert browser(org, "wang").get("/records/account").status_code == 403
+    assert "/sales/pipeline" not in sidebar  # a module's page goes with the records it is made of
     admin = browser(org, "admin").get("/").text
     assert "/records/account" in admin and "/settings/objects" in admin
+    assert "/sales/pipeline" in admin and "商机看板" in admin
 
 
 def test_lookup_type_ahead_offers_only_readable_records(org: Org) -> None:

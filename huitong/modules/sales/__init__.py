@@ -24,7 +24,7 @@ module = Module(
     templates=Path(__file__).resolve().parent / "templates",
     record_actions=routes_customers.RECORD_ACTIONS,
     screens=[
-        Screen({"en": "Pipeline", "zh_CN": "销售漏斗看板"}, "/sales/pipeline", "opportunity"),
+        Screen({"en": "Pipeline", "zh_CN": "商机看板"}, "/sales/pipeline", "opportunity"),
         Screen({"en": "Forecast and funnel", "zh_CN": "预测与漏斗"}, "/sales/forecast", "opportunity"),
         Screen({"en": "Visits this week", "zh_CN": "本周拜访"}, "/sales/visits", "account"),
     ],
