@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection, select
+from sqlalchemy.exc import IntegrityError
 
 from huitong.engine.errors import FieldError, HuitongError, validation_failed
 from huitong.engine.i18n import _
@@ -101,15 +102,21 @@ def ensure_default(platform: Platform, actor: Actor) -> None:
 
 
 def ensure_default_in(records: RecordService, context: WriteContext) -> None:
+    """Store the shipped process in this transaction. Two first uses at once: the one that commits second meets the
+    unique name (PostgreSQL waits for the first), steps back to its savepoint and reads the first one's process."""
     connection = context.connection
-    readable_by_everyone(context, "sales_process")
     table = context.schema.table("sales_process")
-    if connection.execute(select(table.c.id).where(table.c.name == DEFAULT_NAME).limit(1)).first() is None:
-        records.create_in(
-            context, "sales_process",
-            {"name": DEFAULT_NAME, "is_default": True, "active": True, "stages": stages_text(
-                read_stages(default_stages()))},
-        )  # fmt: skip
+    try:
+        with connection.begin_nested():
+            readable_by_everyone(context, "sales_process")
+            if connection.execute(select(table.c.id).where(table.c.name == DEFAULT_NAME).limit(1)).first() is None:
+                records.create_in(
+                    context, "sales_process",
+                    {"name": DEFAULT_NAME, "is_default": True, "active": True, "stages": stages_text(
+                        read_stages(default_stages()))},
+                )  # fmt: skip
+    except IntegrityError:
+        pass  # stored by a transaction that committed meanwhile; the next read sees it
 
 
 def readable_by_everyone(context: WriteContext, object_name: str) -> None:
