@@ -131,11 +131,8 @@ def name_relationship(call: HookCall) -> None:
         return
     table = call.context.schema.table("account")
     # the names whoever may read the accounts: the record service checks the user may read both lookups
-    names = dict(
-        call.context.connection.execute(select(table.c.id, table.c.name).where(table.c.id.in_([account, related])))
-        .tuples()
-        .all()
-    )
+    query = select(table.c.id, table.c.name).where(table.c.id.in_([account, related]))
+    names = {row.id: row.name for row in call.context.connection.execute(query)}
     call.values["name"] = f"{names.get(account, account)} → {names.get(related, related)}"[:255]
 
 
