@@ -45,9 +45,7 @@ def sign_in(platform: Platform, request: Request, body: Any, start: Any) -> Any:
 async def issue_token(request: Request, body: Any = Depends(json_body)) -> Response:
     platform = platform_of(request)
     result = await run_in_threadpool(
-        sign_in(
-            platform, request, body, lambda c, user: create_token(c, user, "sign-in", platform.settings.token_days)
-        )
+        sign_in(platform, request, body, lambda c, user: create_token(c, user, "sign-in", platform.settings.token_days))
     )
     if isinstance(result, SignIn):
         result.raise_if_failed()
