@@ -40,6 +40,8 @@ class WriteContext:
     actor: Actor
     now: datetime
     after_commit: list[Callable[[], None]] = field(default_factory=list)
+    # The record service running the transaction: hooks write their own records through it (stage history …).
+    records: Any = field(default=None, compare=False, repr=False)
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` once the transaction has committed (e.g. queue a job, send a notification)."""

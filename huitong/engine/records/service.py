@@ -78,7 +78,7 @@ class RecordService:
         """A write transaction; callbacks registered with ``on_commit`` run once it has committed."""
         with self.db.write() as connection:
             actor, schema = self.view(connection, actor)
-            context = WriteContext(connection, schema, actor, self.clock())
+            context = WriteContext(connection, schema, actor, self.clock(), records=self)
             try:
                 yield context
             except IntegrityError as error:

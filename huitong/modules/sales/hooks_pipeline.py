@@ -3,7 +3,6 @@ the loss reason, and the stage history (written in the opportunity's own transac
 
 from __future__ import annotations
 
-import sys
 import weakref
 from datetime import datetime
 from decimal import Decimal
@@ -34,20 +33,9 @@ def install(hooks: Hooks) -> None:
 
 
 def record_service(call: HookCall) -> RecordService:
-    """The record service running this hook.
-
-    Stopgap until the engine hands hooks the service (HookCall/WriteContext has no reference to it): the service
-    (or the bulk writer holding it) is the caller a few frames up."""
-    frame = sys._getframe(1)
-    while frame is not None:
-        owner = frame.f_locals.get("self")
-        if isinstance(owner, RecordService):
-            return owner
-        service = getattr(owner, "service", None)
-        if isinstance(service, RecordService):
-            return service
-        frame = frame.f_back  # type: ignore[assignment]
-    raise RuntimeError("a pipeline hook ran outside the record service")
+    """The record service running this hook's transaction: the hook's own writes go through it too."""
+    service: RecordService = call.context.records
+    return service
 
 
 def env_of(call: HookCall, service: RecordService) -> FilterEnv:
