@@ -58,8 +58,10 @@ def test_convert_a_lead_linking_a_looked_up_account(browser: Browser, server: Li
     page.keyboard.type("海润集团")
     page.locator(".ts-dropdown .option", has_text="厦门海润集团总部").click()
     expect(page.locator("input[name=account][value=other]")).to_be_checked()
-    page.get_by_label("金额").fill("260000")
-    page.get_by_label("预计成交日期").fill("2026-06-30")
+    page.wait_for_load_state("networkidle")  # the look-up's last type-ahead answer is in
+    page.locator("#opportunity_amount").fill("260000")
+    page.locator("#opportunity_close_date").fill("2026-06-30")
+    expect(page.locator("#opportunity_amount")).to_have_value("260000")
     page.get_by_role("button", name="转化", exact=True).click()
     page.wait_for_url(re.compile(rf"/records/lead/{lead['id']}$"))
     expect(page.get_by_text("已转化").first).to_be_visible()
