@@ -7,15 +7,16 @@ installs it). Under CI a missing browser fails the run instead of skipping it.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import uvicorn
+from playwright.sync_api import Browser, Page
 
 from huitong.config import Settings
 from huitong.demo import load_demo
@@ -78,9 +79,21 @@ class LiveServer:
         self.platform.close()
 
 
-def serve(database_url: str) -> Iterator[LiveServer]:
-    with LiveServer(database_url) as server:
-        yield server
+def open_page(browser: Browser, server: LiveServer, width: int = DESKTOP["width"], locale: str = "zh-CN") -> Page:
+    """A new browser context (its own cookies) at ``width`` pixels, speaking ``locale``, on the test server."""
+    viewport = PHONE if width == PHONE["width"] else {"width": width, "height": DESKTOP["height"]}
+    context = browser.new_context(viewport=viewport, locale=locale, base_url=server.url)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    return page
+
+
+def sign_in(page: Page, username: str = "admin") -> None:
+    page.goto("/login")
+    page.get_by_label(re.compile("用户名|Username")).fill(username)
+    page.get_by_label(re.compile("密码|Password")).fill(PASSWORD)
+    page.locator("form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/$"))
 
 
 def screenshot(page: object, name: str) -> Path:

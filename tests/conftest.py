@@ -17,6 +17,7 @@ from typing import Any
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
+from playwright.sync_api import Browser, sync_playwright
 
 from huitong.app import build_platform
 from huitong.config import Settings
@@ -24,6 +25,7 @@ from huitong.engine.api.app import create_app
 from huitong.engine.platform import Platform
 from huitong.engine.records.context import Actor
 from huitong.engine.security.users import create_token, create_user
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, LiveServer, require_chromium
 
 POSTGRES_URL = os.environ.get("HUITONG_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 BACKENDS = ["sqlite", "postgresql"]
@@ -247,3 +249,20 @@ def equipment(api: Api) -> Api:
     ):
         assert response.status_code == 201, response.text
     return api
+
+
+@pytest.fixture(scope="module")
+def server(templates: Templates) -> Iterator[LiveServer]:
+    """The application with demo data on a loopback port, one per browser-test module."""
+    with LiveServer(templates.fresh("sqlite")) as live:
+        yield live
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's chromium, driven by Playwright (missing under CI is a failure, not a skip)."""
+    require_chromium()
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

@@ -7,46 +7,14 @@ en), for a person to look at.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PASSWORD, PHONE, LiveServer, require_chromium, screenshot
-from tests.conftest import Templates
+from tests.browser import DESKTOP, PHONE, LiveServer, open_page, screenshot, sign_in
 
 pytestmark = pytest.mark.xdist_group("browser")
-
-
-@pytest.fixture(scope="module")
-def server(templates: Templates) -> Iterator[LiveServer]:
-    with LiveServer(templates.fresh("sqlite")) as live:
-        yield live
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    require_chromium()
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-def open_page(browser: Browser, server: LiveServer, *, phone: bool = False, locale: str = "zh-CN") -> Page:
-    context = browser.new_context(viewport=PHONE if phone else DESKTOP, locale=locale, base_url=server.url)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    return page
-
-
-def sign_in(page: Page, username: str = "admin") -> None:
-    page.goto("/login")
-    page.get_by_label(re.compile("用户名|Username")).fill(username)
-    page.get_by_label(re.compile("密码|Password")).fill(PASSWORD)
-    page.locator("form button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/$"))
 
 
 def choose_language(page: Page, label: str) -> None:
@@ -253,7 +221,7 @@ def test_user_typed_text_is_shown_not_run(browser: Browser, server: LiveServer) 
 
 
 def test_a_phone_gets_cards_a_drawer_and_stacked_forms(browser: Browser, server: LiveServer) -> None:
-    page = open_page(browser, server, phone=True)
+    page = open_page(browser, server, PHONE["width"])
     sign_in(page)
     expect(page.locator("#app-sidebar")).not_to_be_in_viewport()
     page.get_by_role("button", name="打开导航").click()
@@ -277,7 +245,7 @@ def test_a_phone_gets_cards_a_drawer_and_stacked_forms(browser: Browser, server:
 @pytest.mark.parametrize("locale", ["zh_CN", "en"])
 def test_screenshots_of_the_main_pages(browser: Browser, server: LiveServer, locale: str) -> None:
     for phone in (False, True):
-        page = open_page(browser, server, phone=phone)
+        page = open_page(browser, server, PHONE["width"] if phone else DESKTOP["width"])
         sign_in(page, "lisi")
         choose_language(page, "English" if locale == "en" else "简体中文")
         size = "phone" if phone else "desktop"

@@ -4,39 +4,14 @@ looked up by typing, an opportunity with its amount and date; afterwards the lea
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 from huitong.engine.records.context import Actor
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, LiveServer, require_chromium, screenshot
-from tests.conftest import Templates
-from tests.test_browser_ui import sign_in
+from tests.browser import DESKTOP, PHONE, LiveServer, open_page, screenshot, sign_in
 
 pytestmark = pytest.mark.xdist_group("browser")
-
-
-@pytest.fixture(scope="module")
-def server(templates: Templates) -> Iterator[LiveServer]:
-    with LiveServer(templates.fresh("sqlite")) as live:
-        yield live
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    require_chromium()
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-def open_page(browser: Browser, server: LiveServer, width: int) -> Page:
-    context = browser.new_context(viewport={"width": width, "height": 900}, locale="zh-CN", base_url=server.url)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    return page
 
 
 def test_convert_a_lead_linking_a_looked_up_account(browser: Browser, server: LiveServer) -> None:
