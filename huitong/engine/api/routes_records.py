@@ -91,9 +91,7 @@ def _id_parameter(key: str, value: str) -> int:
 
 def read_with(platform: Platform, actor: Actor, object_name: str, work: Callable[..., Any]) -> Any:
     """Run ``work(connection, actor, schema, definition)`` with the actor bound and the schema as they see it."""
-    with platform.records.reading(actor) as (connection, actor, schema):
-        definition = schema.object(object_name)
-        platform.access.check_object(actor, definition, "read")
+    with platform.records.reading_object(actor, object_name) as (connection, actor, schema, definition):
         return work(connection, actor, schema, definition)
 
 

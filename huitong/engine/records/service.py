@@ -74,6 +74,16 @@ class RecordService:
             yield (connection, *self.view(connection, actor))
 
     @contextmanager
+    def reading_object(
+        self, actor: Actor, object_name: str, action: str = "read"
+    ) -> Iterator[tuple[Connection, Actor, Schema, ObjectDef]]:
+        """``reading`` for one object, once the actor may ``action`` its records (404/403 otherwise)."""
+        with self.reading(actor) as (connection, bound, schema):
+            definition = schema.object(object_name)
+            self.access.check_object(bound, definition, action)
+            yield connection, bound, schema, definition
+
+    @contextmanager
     def transaction(self, actor: Actor) -> Iterator[WriteContext]:
         """A write transaction; callbacks registered with ``on_commit`` run once it has committed."""
         with self.db.write() as connection:

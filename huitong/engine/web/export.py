@@ -67,9 +67,7 @@ def columns_of(definition: ObjectDef, state: ListState) -> list[FieldDef]:
 
 def prepare(platform: Platform, user: PageUser, object_name: str, state: ListState, file_format: str) -> Export:
     """Check the export (object readable, filter valid for this reader, not too large), then audit it."""
-    with platform.records.reading(user.actor) as (connection, actor, schema):
-        definition = schema.object(object_name)
-        platform.access.check_object(actor, definition, "read")
+    with platform.records.reading_object(user.actor, object_name) as (connection, actor, schema, definition):
         columns = columns_of(definition, state)
         query = {**state.query(definition, ["id"]), "limit": 1, "count": True}
         query.pop("cursor", None)

@@ -98,9 +98,7 @@ def matching_ids(platform: Platform, connection: Any, schema: Schema, actor: Act
 def chosen_records(platform: Platform, user: PageUser, object_name: str, form: FormData,
                    action: str) -> tuple[list[tuple[int, int | None]], str]:  # fmt: skip
     """The records the action applies to, and the list's address to go back to afterwards."""
-    with platform.records.reading(user.actor) as (connection, actor, schema):
-        definition = schema.object(object_name)
-        platform.access.check_object(actor, definition, action)
+    with platform.records.reading_object(user.actor, object_name, action) as (connection, actor, schema, definition):
         state = list_state(connection, definition, user, parse_qsl(str(form.get("query") or "")))
         back = state.address(object_name, cursor=state.cursor)
         if form.get("all_matching") == "1":
@@ -199,9 +197,7 @@ def bulk_form(object_name: str, kind: str, request: Request, user: PageUser = De
     if kind not in ("edit", "owner"):
         raise not_found()
     platform = platform_of(request)
-    with platform.records.reading(user.actor) as (connection, actor, schema):
-        definition = schema.object(object_name)
-        platform.access.check_object(actor, definition, "edit")
+    with platform.records.reading_object(user.actor, object_name, "edit") as (connection, _actor, _schema, definition):
         context = {"kind": kind, "fields": bulk_fields(definition), "users": forms.active_users(connection),
                    "field_label": field_label, "definition": definition}  # fmt: skip
     return render(request, "bulk_form.html", context, user=user)
@@ -328,9 +324,7 @@ def bulk_restore(object_name: str, request: Request, form: FormData = Depends(po
 # -- export ----------------------------------------------------------------------------------------------------
 def export_state(request: Request, user: PageUser, object_name: str) -> ListState:
     platform = platform_of(request)
-    with platform.records.reading(user.actor) as (connection, actor, schema):
-        definition = schema.object(object_name)
-        platform.access.check_object(actor, definition, "read")
+    with platform.records.reading_object(user.actor, object_name) as (connection, _actor, _schema, definition):
         state = list_state(connection, definition, user, list(request.query_params.multi_items()))
     state.cursor = None  # every page, not the one on screen
     return state

@@ -50,9 +50,7 @@ def list_state(connection: Any, definition: ObjectDef, user: PageUser, params: l
 def list_page(object_name: str, request: Request, user: PageUser = Depends(page_user)) -> Response:
     platform = platform_of(request)
     params = list(request.query_params.multi_items())
-    with platform.records.reading(user.actor) as (connection, actor, schema):
-        definition = schema.object(object_name)
-        platform.access.check_object(actor, definition, "read")
+    with platform.records.reading_object(user.actor, object_name) as (connection, actor, schema, definition):
         state = list_state(connection, definition, user, params)
         columns = cells.columns_named(definition, state.columns or []) or cells.default_columns(definition)
         page = run(platform, schema, definition, actor, state.query(definition, cells.listing_fields(schema, columns)),
@@ -95,9 +93,7 @@ def count_fragment(object_name: str, request: Request, user: PageUser = Depends(
     """The total, fetched after the page has shown its rows: counting a million rows must not hold up the first."""
     platform = platform_of(request)
     params = list(request.query_params.multi_items())
-    with platform.records.reading(user.actor) as (connection, actor, schema):
-        definition = schema.object(object_name)
-        platform.access.check_object(actor, definition, "read")
+    with platform.records.reading_object(user.actor, object_name) as (connection, actor, schema, definition):
         state = list_state(connection, definition, user, params)
         query = {**state.query(definition, ["id"]), "limit": 1, "count": True}
         query.pop("cursor", None)
@@ -133,9 +129,7 @@ def delete_view(object_name: str, view_id: int, request: Request, user: PageUser
 def lookup_options(object_name: str, request: Request, q: str = "", user: PageUser = Depends(page_user)) -> Response:
     """Type-ahead for lookup fields: records of the target the user may read whose title contains ``q``."""
     platform = platform_of(request)
-    with platform.records.reading(user.actor) as (connection, actor, schema):
-        definition = schema.object(object_name)
-        platform.access.check_object(actor, definition, "read")
+    with platform.records.reading_object(user.actor, object_name) as (connection, actor, schema, definition):
         title = definition.title_field
         query: dict[str, Any] = {"fields": ["id", title], "limit": 20, "sort": [title]}
         if q.strip():

@@ -87,9 +87,7 @@ def lookup_titles(schema: Schema, definition: ObjectDef, values: dict[str, Any])
 @router.get("/records/{object_name}/new")
 def new_form(object_name: str, request: Request, user: PageUser = Depends(page_user)) -> Response:
     platform = platform_of(request)
-    with platform.records.reading(user.actor) as (connection, actor, schema):
-        definition = schema.object(object_name)
-        platform.access.check_object(actor, definition, "create")
+    with platform.records.reading_object(user.actor, object_name, "create") as (connection, actor, schema, definition):
         values = {f.name: f.default for f in definition.user_fields if f.default is not None}
         values.update({k: v for k, v in request.query_params.items() if k in definition.fields})
         return form_page(request, user, definition, schema, connection, values, record_id=None,
@@ -117,9 +115,7 @@ async def create(object_name: str, request: Request, user: PageUser = Depends(pa
 @router.get("/records/{object_name}/{record_id}/edit")
 def edit_form(object_name: str, record_id: PathId, request: Request, user: PageUser = Depends(page_user)) -> Response:
     platform = platform_of(request)
-    with platform.records.reading(user.actor) as (connection, actor, schema):
-        definition = schema.object(object_name)
-        platform.access.check_object(actor, definition, "edit")
+    with platform.records.reading_object(user.actor, object_name, "edit") as (connection, actor, schema, definition):
         record = read_record(platform, connection, schema, actor, definition, record_id)
         return form_page(request, user, definition, schema, connection, record, record_id=record_id,
                          nav=navigation(platform, schema, actor))  # fmt: skip
