@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import Connection
 
@@ -17,6 +17,9 @@ EVENTS: tuple[Event, ...] = (
     "before_create", "after_create", "before_update", "after_update", "before_delete", "after_delete",
 )  # fmt: skip
 ANY_OBJECT = "*"
+
+if TYPE_CHECKING:
+    from huitong.engine.records.service import RecordService
 
 
 @dataclass(frozen=True)
@@ -39,9 +42,9 @@ class WriteContext:
     schema: Schema
     actor: Actor
     now: datetime
-    after_commit: list[Callable[[], None]] = field(default_factory=list)
     # The record service running the transaction: hooks write their own records through it (stage history …).
-    records: Any = field(default=None, compare=False, repr=False)
+    records: RecordService = field(compare=False, repr=False)
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` once the transaction has committed (e.g. queue a job, send a notification)."""

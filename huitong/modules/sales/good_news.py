@@ -27,10 +27,10 @@ sales_good_news = standard_object(
 )  # fmt: skip
 
 
-def install(hooks: Hooks, service_of: Any) -> None:
+def install(hooks: Hooks) -> None:
     def announce(call: HookCall) -> None:
         if call.values.get("status") == "won" and (call.before or {}).get("status") != "won":
-            write(call, service_of(call))
+            write(call, call.context.records)
 
     hooks.register("after_create", "opportunity", announce)
     hooks.register("after_update", "opportunity", announce)

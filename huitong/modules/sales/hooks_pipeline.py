@@ -22,20 +22,14 @@ CLOSED_STATUS = {"won": "won", "lost": "lost"}
 
 def install(hooks: Hooks) -> None:
     targets.install(hooks)
-    team.install(hooks, record_service)
-    good_news.install(hooks, record_service)
+    team.install(hooks)
+    good_news.install(hooks)
     hooks.register("before_create", "sales_process", check_process)
     hooks.register("before_update", "sales_process", check_process)
     hooks.register("before_create", "opportunity", before_create)
     hooks.register("before_update", "opportunity", before_update)
     hooks.register("after_create", "opportunity", after_create)
     hooks.register("after_update", "opportunity", after_update)
-
-
-def record_service(call: HookCall) -> RecordService:
-    """The record service running this hook's transaction: the hook's own writes go through it too."""
-    service: RecordService = call.context.records
-    return service
 
 
 def env_of(call: HookCall, service: RecordService) -> FilterEnv:
@@ -84,7 +78,7 @@ def load_process(call: HookCall, service: RecordService, process_id: int | None)
 
 def before_create(call: HookCall) -> None:
     values = call.values
-    service = record_service(call)
+    service = call.context.records
     process = load_process(call, service, values.get("sales_process"))
     values["sales_process"] = process.id
     stage = process.stage(values.get("stage"))
@@ -103,7 +97,7 @@ def before_update(call: HookCall) -> None:
     touched = {"stage", "status", "probability", "sales_process", "loss_reason", "close_date"} & set(changes)
     if not touched:
         return
-    service = record_service(call)
+    service = call.context.records
     process = load_process(call, service, changes.get("sales_process", before.get("sales_process")))
     if changes.get("sales_process", before.get("sales_process")) is None:
         changes["sales_process"] = process.id
@@ -179,19 +173,19 @@ def _days(start: Any, end: datetime) -> Decimal:
 
 
 def _local_today(call: HookCall, now: datetime) -> Any:
-    return now.astimezone(record_service(call).zone).date()
+    return now.astimezone(call.context.records.zone).date()
 
 
 # -- stage history ---------------------------------------------------------------------------------------------
 def after_create(call: HookCall) -> None:
-    enter_stage(call, record_service(call), call.values)
+    enter_stage(call, call.context.records, call.values)
 
 
 def after_update(call: HookCall) -> None:
     before = call.before or {}
     if call.values.get("stage") == before.get("stage"):
         return
-    service = record_service(call)
+    service = call.context.records
     context = call.context
     open_stays = list_records(
         context.connection, context.schema, context.actor, service.access, env_of(call, service),

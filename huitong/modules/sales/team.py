@@ -46,21 +46,20 @@ opportunity_team_member = standard_object(
 )  # fmt: skip
 
 
-def install(hooks: Hooks, service_of: Any) -> None:
-    """``service_of(call)`` gives the record service running a hook."""
+def install(hooks: Hooks) -> None:
 
     def before(call: HookCall) -> None:
-        check_member(call, service_of(call))
+        check_member(call, call.context.records)
 
     def after(call: HookCall) -> None:
-        share_with_member(call, service_of(call))
+        share_with_member(call, call.context.records)
 
     def removed(call: HookCall) -> None:
-        unshare(call, service_of(call))
+        unshare(call, call.context.records)
 
     def amount_changed(call: HookCall) -> None:
         if (call.before or {}).get("amount") != call.values.get("amount"):
-            resplit(call, service_of(call))
+            resplit(call, call.context.records)
 
     hooks.register("before_create", "opportunity_team_member", before)
     hooks.register("before_update", "opportunity_team_member", before)
@@ -70,7 +69,7 @@ def install(hooks: Hooks, service_of: Any) -> None:
     hooks.register("after_update", "opportunity", amount_changed)
 
     def contact_named(call: HookCall) -> None:
-        name_contact(call, service_of(call))
+        name_contact(call, call.context.records)
 
     hooks.register("before_create", "opportunity_contact_role", contact_named)
     hooks.register("before_update", "opportunity_contact_role", contact_named)
