@@ -129,12 +129,9 @@ class Targets:
     def entered(self, kind: str, holder: int, period: str) -> Decimal | None:
         if period_kind(period) is None:
             return None  # weeks have no targets
-        exact = self.amounts.get((kind, holder, period))
-        if exact is not None:
-            return exact
-        children = [self.below(kind, holder, child) for child in finer(period)]
-        if children and all(child is not None for child in children):
-            return sum((child for child in children if child is not None), Decimal(0))
+        found = self.below(kind, holder, period)
+        if found is not None:
+            return found
         parent, parts = coarser(period), len(finer(coarser(period) or "")) or 1
         while parent is not None:
             above = self.amounts.get((kind, holder, parent))
