@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 from sqlalchemy import inspect
 
+from huitong.engine.meta.schema import Schema, load_schema
 from huitong.engine.platform import Platform
 from tests.conftest import Api
 
@@ -278,3 +283,25 @@ def test_a_field_definition_that_is_not_an_object_is_a_clear_error(equipment: Ap
         response = equipment.post("/api/v1/meta/objects/x_equipment/fields", body)
         assert response.status_code == 422, body
         assert response.json()["errors"][0]["code"] == "invalid_body"
+
+
+def test_threads_sharing_a_fresh_schema_all_see_every_table(platform: Platform) -> None:
+    # One snapshot serves every request thread; the first ones in used to see its tables half built.
+    with platform.db.read() as connection:
+        schema = load_schema(connection)
+    last = list(schema.objects)[-1]
+    start = threading.Barrier(8)
+
+    def last_table(fresh: Schema) -> str:
+        start.wait()
+        return fresh.table(last).name
+
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for _ in range(20):
+            fresh = Schema(version=schema.version, objects=schema.objects)
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                assert set(pool.map(last_table, [fresh] * 8)) == {schema.table(last).name}
+    finally:
+        sys.setswitchinterval(previous)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +14,8 @@ from huitong.engine.errors import not_found
 from huitong.engine.i18n import _
 from huitong.engine.meta.model import FieldDef, ObjectDef
 from huitong.engine.system_tables import IdType, meta_fields, meta_objects, meta_state
+
+_BUILDING = threading.Lock()
 
 SYSTEM_LABELS: dict[str, dict[str, str]] = {
     "id": {"en": "ID", "zh_CN": "编号"},
@@ -121,10 +124,13 @@ class Schema:
         return self._built_tables()[name]
 
     def _built_tables(self) -> dict[str, Table]:
+        # Threads share one snapshot: build aside and publish whole, so no reader sees a half-filled dict.
         if not self._tables:
-            metadata = MetaData()
-            for object_name, definition in self.objects.items():
-                self._tables[object_name] = build_table(definition, metadata)
+            with _BUILDING:
+                if not self._tables:
+                    metadata = MetaData()
+                    built = {name: build_table(definition, metadata) for name, definition in self.objects.items()}
+                    self._tables.update(built)
         return self._tables
 
     def restricted(self, objects: Mapping[str, ObjectDef]) -> Schema:
