@@ -57,7 +57,7 @@ def shown_profiles(connection: Connection) -> list[dict[str, Any]]:
 def tree(connection: Connection, kind: str) -> list[dict[str, Any]]:
     """A department or role tree in path order, each node with its depth and the number of its people."""
     column = users.c.department_id if kind == "department" else users.c.role_id
-    counts: dict[int, int] = dict(connection.execute(select(column, func.count()).group_by(column)).tuples().all())
+    counts: dict[int, int] = dict(connection.execute(select(column, func.count()).group_by(column)).all())
     return [
         {**node, "depth": node["path"].count("/") - 2, "people": counts.get(node["id"], 0)}
         for node in organization.list_nodes(connection, kind)
@@ -85,7 +85,7 @@ def last_sign_ins(connection: Connection) -> dict[int, Any]:
         .where(login_history.c.success.is_(True), login_history.c.user_id.is_not(None))
         .group_by(login_history.c.user_id)
     )
-    return dict(connection.execute(query).tuples().all())
+    return dict(connection.execute(query).all())
 
 
 def read(platform: Platform, work: Any) -> Any:
@@ -269,7 +269,7 @@ def profiles_page(request: Request, user: PageUser = Depends(admin_user)) -> Res
 
     def work(connection: Connection) -> dict[str, Any]:
         query = select(users.c.profile_id, func.count()).group_by(users.c.profile_id)
-        counts: dict[int, int] = dict(connection.execute(query).tuples().all())
+        counts: dict[int, int] = dict(connection.execute(query).all())
         return {"profiles": shown_profiles(connection), "people": counts,
                 "permission_sets": permissions.list_holders(connection, "permission_set")}  # fmt: skip
 
