@@ -99,6 +99,17 @@ def test_navigation_lists_only_objects_the_user_may_read(org: Org) -> None:
     assert "/sales/pipeline" in admin and "商机看板" in admin
 
 
+def test_a_module_sidebar_lists_its_main_objects_in_its_order_and_settings_reach_the_rest(org: Org) -> None:
+    admin = browser(org, "admin")
+    home = admin.get("/").text
+    sidebar = home[home.index('id="app-sidebar"') :]
+    listed = [sidebar.index(f'href="/records/{name}"') for name in ("lead", "account", "contact", "opportunity")]
+    assert listed == sorted(listed)
+    assert 'href="/records/lead_mapping"' not in home and 'href="/records/opportunity_stage_history"' not in home
+    assert 'href="/records/lead_mapping"' in admin.get("/settings/objects").text
+    assert admin.get("/records/lead_mapping").status_code == 200
+
+
 def test_lookup_type_ahead_offers_only_readable_records(org: Org) -> None:
     liu = browser(org, "liu").get("/lookup/x_site?q=站").json()["results"]
     assert [site["title"] for site in liu] == ["北京站"]

@@ -56,6 +56,9 @@ class Module:
     templates: Path | None = None  # the module's page templates, found before the engine's (they extend base.html)
     record_actions: list[RecordAction] = field(default_factory=list)
     screens: list[Screen] = field(default_factory=list)
+    # The objects the sidebar and quick-create list, in this order; None lists them all by label. The others
+    # (child records, configuration) are reached through related lists, the module's screens and Settings.
+    sidebar: Sequence[str] | None = None
 
 
 class Platform:

@@ -57,9 +57,13 @@ class NavGroup:
 
 def navigation(platform: Platform, schema: Schema, actor: Actor) -> list[NavGroup]:
     """The objects the user may read, grouped by module in the platform's order, custom objects last; a module
-    none of whose objects they may read is absent."""
+    none of whose objects they may read is absent. A module that names its sidebar objects lists only those."""
+    sidebars = {module.name: list(module.sidebar) for module in platform.modules if module.sidebar is not None}
     groups: dict[str | None, list[NavItem]] = {}
     for definition in schema.objects.values():
+        listed = sidebars.get(definition.module or "")
+        if listed is not None and definition.name not in listed:
+            continue
         if platform.access.may(actor, definition, "read"):
             label = localized(definition.label, definition.name)
             item = NavItem(definition.name, label, localized(definition.plural_label, label),
@@ -76,11 +80,18 @@ def navigation(platform: Platform, schema: Schema, actor: Actor) -> list[NavGrou
         ]
         for module in platform.modules
     }
+
+    def in_order(name: str | None, items: list[NavItem]) -> list[NavItem]:
+        listed = sidebars.get(name or "")
+        if listed is None:
+            return sorted(items, key=lambda item: item.plural)
+        return sorted(items, key=lambda item: listed.index(item.name))
+
     return [
         NavGroup(
             name or "custom",
             labels.get(name or "", name or "") if name else gettext("Custom objects"),
-            sorted(groups[name], key=lambda item: item.plural),
+            in_order(name, groups[name]),
             screens.get(name or "", []),
         )
         for name in named

@@ -23,6 +23,7 @@ module = Module(
     routers=[routes_customers.router, routes_pipeline.router],
     templates=Path(__file__).resolve().parent / "templates",
     record_actions=routes_customers.RECORD_ACTIONS,
+    sidebar=["lead", "account", "contact", "opportunity", "sales_target", "sales_good_news"],
     screens=[
         Screen({"en": "Pipeline", "zh_CN": "商机看板"}, "/sales/pipeline", "opportunity"),
         Screen({"en": "Forecast and funnel", "zh_CN": "预测与漏斗"}, "/sales/forecast", "opportunity"),
