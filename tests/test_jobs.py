@@ -18,12 +18,12 @@ from typing import Any
 import pytest
 import redis
 from huey import Huey, RedisHuey, SqliteHuey, signals
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from huitong.config import Settings
 from huitong.engine.jobs.queue import Tasks, make_huey
-from huitong.engine.platform import Platform
-from huitong.engine.system_tables import field_history, recycle_bin
+from huitong.engine.platform import Module, PeriodicJob, Platform
+from huitong.engine.system_tables import field_history, meta_objects, recycle_bin
 from tests.conftest import Api, FakeClock
 
 REDIS_URL = os.environ.get("HUITONG_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -193,6 +193,43 @@ def test_daily_purge_is_a_periodic_task_at_3_17_in_the_company_time_zone(huey: H
     assert due == [datetime(2026, 3, 17, 19, 17) + timedelta(days=day) for day in range(7)]
     assert "purge_recycle_bin_daily" in [task.name for task in huey.read_periodic(datetime(2026, 3, 17, 19, 17))]
     assert "purge_recycle_bin_daily" not in [task.name for task in huey.read_periodic(datetime(2026, 3, 18, 3, 17))]
+
+
+def test_a_module_registers_periodic_jobs_that_the_scheduler_starts_and_run_with_the_platform(
+    huey: Huey, platform: Platform
+) -> None:
+    # given: a module with a job every 10 minutes and one daily at 08:30 in the company's zone (both count objects)
+    seen: list[Platform] = []
+
+    def count_users(given: Platform) -> int:
+        seen.append(given)
+        with given.db.read() as connection:
+            return int(connection.execute(select(func.count()).select_from(meta_objects)).scalar_one())
+
+    platform.modules.append(Module(name="reminders", periodic=[
+        PeriodicJob("remind_often", count_users, minutes=10),
+        PeriodicJob("remind_daily", count_users, daily_at=(8, 30)),
+    ]))  # fmt: skip
+    # when
+    tasks = Tasks(huey, lambda: platform)
+    # then: the scheduler knows both; the daily one is due at 08:30 Shanghai (00:30 UTC) only
+    periodic = {task.name: task for task in huey._registry.periodic_tasks}
+    assert {"remind_often", "remind_daily"} <= set(periodic)
+    assert periodic["remind_often"].validate_datetime(datetime(2026, 3, 17, 9, 20))
+    assert not periodic["remind_often"].validate_datetime(datetime(2026, 3, 17, 9, 25))
+    day = [datetime(2026, 3, 17) + timedelta(minutes=step) for step in range(24 * 60)]
+    assert [moment for moment in day if periodic["remind_daily"].validate_datetime(moment)] == [
+        datetime(2026, 3, 17, 0, 30)
+    ]
+    handled = tasks.module_jobs["remind_daily"].call_local()
+    assert handled >= 1 and seen == [platform]
+
+
+def test_a_periodic_job_needs_exactly_one_schedule() -> None:
+    with pytest.raises(ValueError, match="exactly one"):
+        PeriodicJob("both", lambda platform: 0, minutes=5, daily_at=(1, 0))
+    with pytest.raises(ValueError, match="exactly one"):
+        PeriodicJob("neither", lambda platform: 0)
 
 
 def test_daily_purge_enqueued_by_the_scheduler_runs_with_the_configured_retention(

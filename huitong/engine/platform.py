@@ -44,6 +44,22 @@ class Screen:
     object: str
 
 
+@dataclass(frozen=True)
+class PeriodicJob:
+    """A module's job the worker's scheduler starts every ``minutes`` minutes, or daily at ``daily_at`` (hour,
+    minute) in the company's time zone. ``run`` does the work with the worker's platform and returns how many
+    records it handled, for the log. It must be safe to run twice (two workers, a retry)."""
+
+    name: str
+    run: Callable[[Platform], int]
+    minutes: int | None = None
+    daily_at: tuple[int, int] | None = None
+
+    def __post_init__(self) -> None:
+        if (self.minutes is None) == (self.daily_at is None):
+            raise ValueError(f"periodic job {self.name}: give exactly one of minutes and daily_at")
+
+
 @dataclass
 class Module:
     """What a business module gives the platform: its standard objects, its hooks, its API routers."""
@@ -59,6 +75,7 @@ class Module:
     # The objects the sidebar and quick-create list, in this order; None lists them all by label. The others
     # (child records, configuration) are reached through related lists, the module's screens and Settings.
     sidebar: Sequence[str] | None = None
+    periodic: list[PeriodicJob] = field(default_factory=list)
 
 
 class Platform:

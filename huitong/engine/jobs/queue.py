@@ -7,11 +7,12 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
+from typing import Any
 
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 
 from huitong.config import Settings
-from huitong.engine.platform import Platform
+from huitong.engine.platform import PeriodicJob, Platform
 from huitong.engine.records import recycle
 from huitong.engine.search.maintenance import reindex_pending
 
@@ -49,6 +50,22 @@ class Tasks:
         self.purge_recycle_bin = purge_recycle_bin
         self.purge_recycle_bin_daily = purge_recycle_bin_daily
         self.reindex_search = reindex_search
+        self.module_jobs = {job.name: self.schedule(job) for module in platform().modules for job in module.periodic}
+
+    def schedule(self, job: PeriodicJob) -> Any:
+        """Register a module's periodic job with the scheduler; the returned task also runs it on demand."""
+        if job.minutes is not None:
+            due: Any = crontab(minute=f"*/{job.minutes}")
+        else:
+            hour, minute = job.daily_at or (0, 0)
+            due = daily_at(hour, minute, lambda: self.platform().zone)
+
+        def run() -> int:
+            handled = job.run(self.platform())
+            log.info("%s handled %s records", job.name, handled)
+            return handled
+
+        return self.huey.periodic_task(due, name=job.name)(run)
 
 
 def daily_at(hour: int, minute: int, zone: Callable[[], tzinfo]) -> Callable[[datetime], bool]:
