@@ -65,6 +65,7 @@ contact = standard_object(
         field("buying_role", "picklist", "Buying role", "采购角色", values=BUYING_ROLES),
         field("relationship", "picklist", "Relationship strength", "关系程度", values=RELATIONSHIP_STRENGTHS),
         field("description", "long_text", "Description", "备注"),
+        field("last_contacted_at", "datetime", "Last contacted", "最后联系时间", indexed=True),
     ],
     module="sales",
 )  # fmt: skip

@@ -34,6 +34,7 @@ opportunity = standard_object(
         field("stage_entered_at", "datetime", "In stage since", "进入本阶段时间"),
         field("furthest_stage", "text", "Furthest stage reached", "到达的最远阶段", indexed=True, max_length=64),
         field("days_to_close", "decimal", "Days to close", "成交周期（天）", scale=1),
+        field("last_activity_at", "datetime", "Last activity", "最后跟进时间", indexed=True),
     ],
     module="sales",
     plural_en="Opportunities",
