@@ -16,6 +16,7 @@ from huitong.modules.sales.choices import (
     RELATIONSHIP_TYPES,
     SOURCES,
 )
+from huitong.modules.sales.pools import pool_fields
 
 account = standard_object(
     "account", "Account", "客户",
@@ -44,6 +45,7 @@ account = standard_object(
         field("last_service_at", "datetime", "Last service", "最后服务时间"),
         field("visit_cycle_days", "integer", "Visit cycle (days)", "拜访周期（天）", min=1, max=3650),
         field("next_visit_due", "date", "Next visit due", "下次拜访日期", indexed=True),
+        *pool_fields(),
     ],
     module="sales",
 )  # fmt: skip

@@ -7,12 +7,14 @@ from huitong.modules.sales.customers import account, account_relationship, conta
 from huitong.modules.sales.good_news import sales_good_news
 from huitong.modules.sales.leads import lead, lead_mapping
 from huitong.modules.sales.opportunities import opportunity
+from huitong.modules.sales.pools import pool
 from huitong.modules.sales.processes import sales_process
 from huitong.modules.sales.stage_history import opportunity_stage_history
 from huitong.modules.sales.targets import sales_target
 from huitong.modules.sales.team import opportunity_contact_role, opportunity_team_member
 
 OBJECTS = [
+    pool,  # first: leads and accounts look it up
     account,
     contact,
     account_relationship,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from huitong.engine.meta.declare import choices, field, standard_object
 from huitong.modules.sales.choices import INDUSTRIES, RATINGS, SOURCES
+from huitong.modules.sales.pools import pool_fields
 
 lead = standard_object(
     "lead", "Lead", "线索",
@@ -33,6 +34,7 @@ lead = standard_object(
         field("converted_opportunity", "lookup", "Converted to opportunity", "转化商机", target="opportunity"),
         field("converted_at", "datetime", "Converted at", "转化时间"),
         field("assigned_by_rule", "text", "Assigned by rule", "分配规则", indexed=True, max_length=100),
+        *pool_fields(),
     ],
     module="sales",
 )  # fmt: skip

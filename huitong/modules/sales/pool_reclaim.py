@@ -1,0 +1,140 @@
+"""The reclaim job (公海回收): every held record past its ``reclaim_due_at`` goes back to its pool, and the owner of one
+due within the pool's ``warn_days`` is reminded once (``reclaim_warned_at``).
+
+It reads through the query engine and writes through the record service, in batches of ``BATCH`` records (one
+transaction each, a savepoint per record), as the first active system administrator: who may move anyone's records.
+Safe to run twice: a reclaimed record is in its pool and a reminded one has ``reclaim_warned_at``, so neither
+matches again; a record someone changed since it was read (followed up, released) is skipped with a version
+conflict and looked at again on the next run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from huitong.engine.errors import HuitongError
+from huitong.engine.i18n import _, use_locale
+from huitong.engine.platform import PeriodicJob, Platform
+from huitong.engine.query.listing import Listing
+from huitong.engine.records.context import Actor, WriteContext
+from huitong.engine.security.tables import profiles
+from huitong.engine.system_tables import users
+from huitong.modules.sales.pool_records import Rules, moving
+
+log = logging.getLogger("huitong.sales.pools")
+BATCH = 200
+
+
+def run(platform: Platform) -> int:
+    """Warn, then reclaim, pool by pool; the number of records handled."""
+    keeper = system_keeper(platform)
+    if keeper is None:
+        log.warning("pool reclaim: no active administrator to act as; nothing done")
+        return 0
+    handled = 0
+    with use_locale(keeper.locale):
+        for rules in reclaiming_pools(platform, keeper):
+            handled += remind(platform, keeper, rules) + reclaim(platform, keeper, rules)
+    return handled
+
+
+def system_keeper(platform: Platform) -> Actor | None:
+    with platform.db.read() as connection:
+        row = connection.execute(
+            select(users.c.id, users.c.locale)
+            .join(profiles, profiles.c.id == users.c.profile_id)
+            .where(profiles.c.is_admin.is_(True), users.c.active.is_(True))
+            .order_by(users.c.id)
+            .limit(1)
+        ).first()
+    return Actor(int(row.id), is_admin=True, locale=row.locale or "zh_CN") if row else None
+
+
+def reclaiming_pools(platform: Platform, keeper: Actor) -> list[Rules]:
+    request = {"filter": {"and": [{"field": "active", "op": "eq", "value": True},
+                                  {"field": "reclaim_days", "op": "is_null", "value": False}]},
+               "sort": ["id"], "limit": 1000}  # fmt: skip
+    with platform.records.reading(keeper) as (connection, actor, schema):
+        found = Listing(schema, schema.object("pool"), actor, platform.access, platform.filter_env(), request)
+        return [Rules.of(row) for row in found.run(connection)["records"]]
+
+
+def held(rules: Rules, *conditions: dict[str, Any]) -> dict[str, Any]:
+    return {"and": [{"field": "home_pool", "op": "eq", "value": rules.id},
+                    {"field": "pool", "op": "is_null", "value": True}, *conditions]}  # fmt: skip
+
+
+def batches(
+    platform: Platform, keeper: Actor, rules: Rules, condition: dict[str, Any]
+) -> Iterator[list[dict[str, Any]]]:
+    """The matching records in id order, ``BATCH`` at a time (never all of them at once)."""
+    after: int | None = None
+    while True:
+        beyond = [] if after is None else [{"field": "id", "op": "gt", "value": after}]
+        request = {"filter": {"and": [condition, *beyond]}, "sort": ["id"],
+                   "fields": ["owner", "version", "reclaim_due_at"], "limit": BATCH}  # fmt: skip
+        with platform.records.reading(keeper) as (connection, actor, schema):
+            listing = Listing(schema, schema.object(rules.kind), actor, platform.access, platform.filter_env(), request)
+            page = listing.run(connection)["records"]
+        if not page:
+            return
+        yield page
+        after = page[-1]["id"]
+
+
+def instant(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def remind(platform: Platform, keeper: Actor, rules: Rules) -> int:
+    """Owners of records due within ``warn_days``: marked once, and logged (the notification centre hooks in here)."""
+    if not rules.warn_days:
+        return 0
+    now = platform.now()
+    condition = held(rules, {"field": "reclaim_warned_at", "op": "is_null", "value": True},
+                     {"field": "reclaim_due_at", "op": "gt", "value": instant(now)},
+                     {"field": "reclaim_due_at", "op": "lte", "value": instant(now + timedelta(days=rules.warn_days))})  # fmt: skip
+    return each(platform, keeper, rules, condition, lambda context, record: warn(context, rules, record))
+
+
+def warn(context: WriteContext, rules: Rules, record: dict[str, Any]) -> dict[str, Any]:
+    # TODO(notifications, issue 6): notify record["owner"] here — "returns to <pool> on <due> unless followed up".
+    log.info("pool %s: %s %s of user %s returns on %s unless followed up", rules.id, rules.kind, record["id"],
+             record["owner"], record["reclaim_due_at"])  # fmt: skip
+    return {"reclaim_warned_at": context.now}
+
+
+def reclaim(platform: Platform, keeper: Actor, rules: Rules) -> int:
+    condition = held(rules, {"field": "reclaim_due_at", "op": "lte", "value": instant(platform.now())})
+    reason = _("Not followed up for %(days)s days") % {"days": rules.reclaim_days}
+
+    def back(context: WriteContext, record: dict[str, Any]) -> dict[str, Any]:
+        log.info("pool %s: %s %s of user %s returned", rules.id, rules.kind, record["id"], record["owner"])
+        return {"owner": rules.administrator, "pool": rules.id, "pool_entered_at": context.now,
+                "previous_owner": record["owner"], "release_reason": reason}  # fmt: skip
+
+    return each(platform, keeper, rules, condition, back)
+
+
+def each(platform: Platform, keeper: Actor, rules: Rules, condition: dict[str, Any], change: Any) -> int:
+    """Apply ``change`` to every matching record, a batch per transaction; a record changed meanwhile is skipped."""
+    done = 0
+    for page in batches(platform, keeper, rules, condition):
+        with moving(), platform.records.transaction(keeper) as context:
+            for record in page:
+                try:
+                    with context.connection.begin_nested():
+                        platform.records.update_in(context, rules.kind, record["id"], change(context, record),
+                                                   record["version"])  # fmt: skip
+                    done += 1
+                except HuitongError as error:
+                    log.info("pool %s: %s %s skipped: %s", rules.id, rules.kind, record["id"], error)
+    return done
+
+
+JOB = PeriodicJob("sales_pool_reclaim", run, minutes=30)
