@@ -53,3 +53,26 @@ def test_a_first_release_database_upgrades_in_place(templates: Templates, backen
     assert created["owner"] == 1
     platform.close()
     templates.drop(url)
+
+
+def test_search_terms_learn_their_owners_when_upgraded(templates: Templates, backend: str, clock: FakeClock) -> None:
+    # given: a database at the two 0004 revisions, whose search terms were written before terms had owners
+    url = templates.empty(backend)
+    build_first_release(url)
+    platform = Platform(Settings(database_url=url), MODULES, clock=clock)
+    platform.migrate()
+    contact = platform.records.create(Actor(1), "contact", {"name": "张三丰"})
+    config = alembic_config()
+    with platform.db.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0004_search_terms")
+        assert "owner_id" not in {c["name"] for c in inspect(connection).get_columns("search_terms")}
+        # when: today's release migrates it again
+        command.upgrade(config, "heads")
+        # then: every term of the contact carries its owner
+        owners = connection.execute(
+            text("SELECT DISTINCT owner_id FROM search_terms WHERE record_id = :id"), {"id": contact["id"]}
+        ).scalars()
+        assert list(owners) == [1]
+    platform.close()
+    templates.drop(url)

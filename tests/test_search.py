@@ -223,6 +223,30 @@ def test_objects_the_user_may_not_read_are_not_searched(api: Api, platform: Plat
     assert {hit["object"] for hit in found(reps["wang"], "zw")} == {"contact"}
 
 
+def test_a_narrow_user_searches_their_owners_terms_and_what_is_shared_with_them(
+    api: Api, platform: Platform, reps: dict[str, Any]
+) -> None:
+    # given: wang reads only his own contacts, so search reads them through the policy's read branches
+    wang_id = ok(api.get("/api/v1/records/contact/" + str(reps["ids"]["张伟"])))["owner"]
+    zhao_id = ok(api.get("/api/v1/records/contact/" + str(reps["ids"]["张卫"])))["owner"]
+    with platform.records.reading(Actor(wang_id)) as (_connection, actor, schema):
+        branches = platform.access.read_branches(actor, schema.object("contact"), schema.table("contact"))
+    assert branches is not None
+    assert [hit["title"] for hit in found(reps["wang"], "zw")] == ["张伟"]
+    # when: zhao shares 张卫 with wang
+    ok(
+        reps["zhao"].post(f"/api/v1/records/contact/{reps['ids']['张卫']}/shares", {"user": wang_id, "access": "read"}),
+        201,
+    )
+    # then: wang finds it through the shared part
+    assert sorted(hit["title"] for hit in found(reps["wang"], "zw")) == ["张伟", "张卫"]
+    # when: 张伟 changes hands to zhao
+    ok(api.patch(f"/api/v1/records/contact/{reps['ids']['张伟']}", {"owner": zhao_id, "version": 1}))
+    # then: zhao finds both as their owner (the terms followed the record), wang only what is shared with him
+    assert sorted(hit["title"] for hit in found(reps["zhao"], "zw")) == ["张伟", "张卫"]
+    assert [hit["title"] for hit in found(reps["wang"], "zw")] == ["张卫"]
+
+
 # -- the API -----------------------------------------------------------------------------------------------------------
 def test_the_api_answers_the_contract(api: Api, contacts: dict[str, int]) -> None:
     body = ok(api.get("/api/v1/search", params={"q": "zs", "limit": 20}))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, delete
+from sqlalchemy import Connection, delete, update
 
 from huitong.engine.meta.model import FieldDef, ObjectDef
 from huitong.engine.search.tables import search_terms
@@ -20,19 +20,20 @@ from huitong.engine.search.tables import search_terms
 Row = Mapping[str, Any]
 
 
-TermRow = tuple[int | None, str, int, int, bool]
-COLUMNS = ("object_id", "term", "record_id", "field_id", "at_start")
+TermRow = tuple[int | None, str, int, int, bool, int | None]
+COLUMNS = ("object_id", "term", "record_id", "field_id", "at_start", "owner_id")
 
 
 def term_rows(definition: ObjectDef, fields: Iterable[FieldDef], record_id: int, row: Row) -> list[TermRow]:
-    """The ``search_terms`` rows of one record for ``fields``, in ``COLUMNS`` order."""
+    """The ``search_terms`` rows of one record for ``fields``, in ``COLUMNS`` order (``row`` has its owner)."""
     found = []
+    owner = row.get("owner")
     for field in fields:
         value = row.get(field.name)
         if value is None or field.id is None:
             continue
         for term, at_start in field.field_type.search_terms(field, value):
-            found.append((definition.id, term, record_id, field.id, at_start))
+            found.append((definition.id, term, record_id, field.id, at_start, owner))
     return found
 
 
@@ -55,12 +56,16 @@ def added(connection: Connection, definition: ObjectDef, rows: Sequence[Row]) ->
 
 
 def changed(connection: Connection, definition: ObjectDef, pairs: Sequence[tuple[Row, Row]]) -> None:
-    """Updated records as (before, after) rows: the terms of each searchable field whose value changed."""
+    """Updated records as (before, after) rows: the terms of each searchable field whose value changed, and the
+    owner on every term of a record that changed hands."""
     if definition.id is None or not definition.searchable_fields:
         return
     by_fields: dict[tuple[int, ...], list[int]] = {}
+    by_owner: dict[int | None, list[int]] = {}
     found: list[TermRow] = []
     for before, after in pairs:
+        if "owner" in after and before.get("owner") != after["owner"]:
+            by_owner.setdefault(after["owner"], []).append(int(after["id"]))
         fields = [f for f in definition.searchable_fields if before.get(f.name) != after.get(f.name)]
         if not fields:
             continue
@@ -78,6 +83,15 @@ def changed(connection: Connection, definition: ObjectDef, pairs: Sequence[tuple
             )
     if found:
         insert_terms(connection, found)
+    for owner, ids in by_owner.items():
+        for start in range(0, len(ids), 500):
+            connection.execute(
+                update(search_terms)
+                .where(
+                    search_terms.c.object_id == definition.id, search_terms.c.record_id.in_(ids[start : start + 500])
+                )
+                .values(owner_id=owner)
+            )
 
 
 def purged(connection: Connection, definition: ObjectDef, ids: Sequence[int]) -> None:

@@ -90,7 +90,7 @@ def _step(connection: Connection, schema: Schema, batch: int) -> int | None:
         return 0
     table = schema.table(definition.name)
     query = (
-        select(table.c.id, table.c[field.name])
+        select(table.c.id, table.c.owner, table.c[field.name])
         .where(table.c.id > pending.after_id)
         .order_by(table.c.id)
         .limit(batch)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, or_
+from sqlalchemy import Connection, and_, or_, select, union_all
 
 from huitong.engine.errors import FieldError, bad_request
 from huitong.engine.i18n import _
@@ -91,24 +91,14 @@ def _search_object(
     if definition.id is None or not fields:
         return []
     builder = QueryBuilder(schema, definition, actor, records.access)
-    table = builder.table
+    builder.dialect = connection.dialect.name
     title = definition.fields.get(definition.title_field)
     shown = list({f.name: f for f in [*([title] if title else []), *fields.values()]}.values())
-    t = search_terms
-    query = (
-        builder.select(*(t.c[name].label(f"_{name}") for name in KEYS), *(table.c[f.name] for f in shown))
-        # ``+ 0``: the terms drive (their range, in order) and each candidate is read by its id; never the records
-        # first with their terms looked up by record, which reads every record a user may see
-        .join(t, and_(t.c.object_id == definition.id, t.c.record_id + 0 == table.c.id))
-        .where(t.c.term >= term, t.c.term < upper_bound(term), t.c.field_id.in_(sorted(fields)))
-        .order_by(t.c.term, t.c.record_id)
-        .limit(limit * 3)
-    )
+    candidates = Candidates(builder, definition, sorted(fields), shown, term, limit * 3)
     best: dict[int, tuple[int, str, Any]] = {}  # record id → (rank, term, row)
     last: tuple[str, int] | None = None
     for _round in range(ROUNDS):
-        page = query if last is None else query.where(_after(*last))
-        rows = list(connection.execute(page).mappings())
+        rows = list(connection.execute(candidates.after(last)).mappings())
         for row in rows:
             rank = 0 if row["_term"] == term and row["_at_start"] else 1 if row["_at_start"] else 2
             if row["_record_id"] not in best or (rank, row["_term"]) < best[row["_record_id"]][:2]:
@@ -118,6 +108,51 @@ def _search_object(
         last = (rows[-1]["_term"], rows[-1]["_record_id"])
     ordered = sorted(best.values(), key=lambda found: found[:2])[:limit]
     return [_hit(definition, title, shown, fields[row["_field_id"]], rank, row) for rank, _t, row in ordered]
+
+
+class Candidates:
+    """The query for one object's candidates: term rows in (term, record) order, joined to the readable records.
+
+    For most users, one range of the (object, term) key, each term's record read by its id and tested with the
+    access predicate (``record_id + 0`` keeps both planners from reading a user's records first and looking their
+    terms up, which reads every record the user may see). A user who reads few owners' records would walk past
+    everyone else's terms that way; for them the policy's read branches give one part per owner, read from the
+    (object, owner, term) index, and one for what is shared with them, merged in term order (decisions/0007).
+    """
+
+    def __init__(
+        self, builder: QueryBuilder, definition: ObjectDef, field_ids: list[int], shown: list[FieldDef], term: str,
+        reach: int,
+    ) -> None:  # fmt: skip
+        t, table = search_terms, builder.table
+        self.builder, self.reach = builder, reach
+        self.columns = [*(t.c[name].label(f"_{name}") for name in KEYS), *(table.c[f.name] for f in shown)]
+        self.terms = and_(t.c.object_id == definition.id, t.c.term >= term, t.c.term < upper_bound(term),
+                          t.c.field_id.in_(field_ids))  # fmt: skip
+        self.parts = builder.access.read_branches(builder.actor, definition, table)
+
+    def after(self, last: tuple[str, int] | None) -> Any:
+        t, table = search_terms, self.builder.table
+        terms = self.terms if last is None else and_(self.terms, _after(*last))
+        if not self.parts:
+            query = self.builder.select(*self.columns).join(t, t.c.record_id + 0 == table.c.id).where(terms)
+            return query.order_by(t.c.term, t.c.record_id).limit(self.reach)
+        *owners, others = self.parts
+        # the owner on the term equals the record's, so the database reads the owner's own range of terms
+        arms = [self._arm(part, and_(t.c.record_id + 0 == table.c.id, t.c.owner_id == table.c.owner), terms)
+                for part in owners]  # fmt: skip
+        arms.append(self._arm(others, t.c.record_id == table.c.id, terms))  # the shares lead, when they are few
+        merged = union_all(*arms)
+        keys = [merged.selected_columns["_term"], merged.selected_columns["_record_id"]]
+        return merged.order_by(*keys).limit(self.reach)
+
+    def _arm(self, part: Any, join: Any, terms: Any) -> Any:
+        t = search_terms
+        arm = self.builder.select(*self.columns, part=part).join(t, join).where(terms)
+        if self.builder.dialect == "sqlite":  # SQLite merges the ordered arms of a compound SELECT row by row
+            return arm
+        # PostgreSQL plans each arm for its own order and limit and merges them (Merge Append)
+        return select(arm.order_by(t.c.term, t.c.record_id).limit(self.reach).subquery())
 
 
 def _after(term: str, record_id: int) -> Any:
