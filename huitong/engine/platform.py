@@ -10,12 +10,15 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Connection
+
 from huitong.config import Settings
 from huitong.engine.db import Database
 from huitong.engine.meta.model import ObjectDef
 from huitong.engine.meta.registry import MetadataCache
+from huitong.engine.meta.schema import Schema
 from huitong.engine.meta.types.base import FilterEnv
-from huitong.engine.records.context import Hooks
+from huitong.engine.records.context import Actor, Hooks
 from huitong.engine.records.service import Clock, RecordService, utc_now
 from huitong.engine.security import sharing  # noqa: F401 - registers its check before a field is deleted
 from huitong.engine.security.access import AccessPolicy
@@ -60,6 +63,41 @@ class PeriodicJob:
             raise ValueError(f"periodic job {self.name}: give exactly one of minutes and daily_at")
 
 
+@dataclass(frozen=True)
+class PagePart:
+    """What a module's panel or widget is drawn from: the page's request and reader (``user``, the web layer's
+    PageUser), an open connection, the bound actor and their schema; on a record page also the object and the record
+    as the reader sees it. Reads go through the query engine with ``actor``, so the access rules apply."""
+
+    platform: Platform
+    request: Any
+    user: Any
+    connection: Connection
+    actor: Actor
+    schema: Schema
+    definition: ObjectDef | None = None
+    record: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class RecordPanel:
+    """A card a module adds to record pages (the activity timeline …): ``render`` returns its HTML, or None to
+    leave it out. ``objects`` are the objects whose pages show it; None: every object's."""
+
+    name: str
+    render: Callable[[PagePart], str | None]
+    objects: Sequence[str] | None = None
+
+
+@dataclass(frozen=True)
+class HomeWidget:
+    """A card a module adds to the home workbench (today's tasks and schedule …): ``render`` returns its HTML, or
+    None to leave it out (the reader may not read what it shows)."""
+
+    name: str
+    render: Callable[[PagePart], str | None]
+
+
 @dataclass
 class Module:
     """What a business module gives the platform: its standard objects, its hooks, its API routers."""
@@ -76,6 +114,8 @@ class Module:
     # (child records, configuration) are reached through related lists, the module's screens and Settings.
     sidebar: Sequence[str] | None = None
     periodic: list[PeriodicJob] = field(default_factory=list)
+    record_panels: list[RecordPanel] = field(default_factory=list)
+    home_widgets: list[HomeWidget] = field(default_factory=list)
 
 
 class Platform:

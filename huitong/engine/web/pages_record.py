@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
+from markupsafe import Markup
 from starlette.responses import Response
 
 from huitong.engine.api.support import PathId, platform_of
@@ -12,7 +13,7 @@ from huitong.engine.errors import HuitongError
 from huitong.engine.i18n import localized
 from huitong.engine.meta.model import ObjectDef
 from huitong.engine.meta.schema import Schema
-from huitong.engine.platform import Platform
+from huitong.engine.platform import PagePart, Platform
 from huitong.engine.records import history
 from huitong.engine.records.context import Actor
 from huitong.engine.security import sharing
@@ -84,12 +85,31 @@ def lookup_titles(schema: Schema, definition: ObjectDef, values: dict[str, Any])
     return titles
 
 
+def prefilled_titles(platform: Platform, connection: Any, schema: Schema, actor: Actor, definition: ObjectDef,
+                     values: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+    """The titles of the records a prefilled form's lookups point at (``account.name``), those the reader may read;
+    so a form opened from a record ("log a call") names it instead of showing its id."""
+    titles = {}
+    for field in definition.fields.values():
+        value, path = str(values.get(field.name) or ""), cells.title_path(schema, field)
+        target = schema.objects.get(str(field.options.get("target", "")))
+        if field.type != "lookup" or not value.isdigit() or path is None or target is None:
+            continue
+        if platform.access.may(actor, target, "read"):
+            query = {"filter": {"field": "id", "op": "eq", "value": int(value)}, "fields": [target.title_field]}
+            found = run(platform, schema, target, actor, {**query, "limit": 1}, connection)["records"]
+            if found:
+                titles[path] = found[0].get(target.title_field)
+    return titles
+
+
 @router.get("/records/{object_name}/new")
 def new_form(object_name: str, request: Request, user: PageUser = Depends(page_user)) -> Response:
     platform = platform_of(request)
     with platform.records.reading_object(user.actor, object_name, "create") as (connection, actor, schema, definition):
         values = {f.name: f.default for f in definition.user_fields if f.default is not None}
         values.update({k: v for k, v in request.query_params.items() if k in definition.fields})
+        values.update(prefilled_titles(platform, connection, schema, actor, definition, values))
         return form_page(request, user, definition, schema, connection, values, record_id=None,
                          nav=navigation(platform, schema, actor))  # fmt: skip
 
@@ -171,6 +191,19 @@ def record_actions(platform: Platform, object_name: str, record: dict[str, Any])
     ]
 
 
+def record_panels(part: PagePart) -> list[Markup]:
+    """The modules' panels for this record page, in the modules' order (each renders its own, already escaped)."""
+    assert part.definition is not None
+    shown = []
+    for module in part.platform.modules:
+        for panel in module.record_panels:
+            if panel.objects is None or part.definition.name in panel.objects:
+                html = panel.render(part)
+                if html:
+                    shown.append(Markup(html))  # the module's own template output, escaped there
+    return shown
+
+
 # After /new: a path parameter would otherwise take "new" for a record id.
 @router.get("/records/{object_name}/{record_id}")
 def record_page(object_name: str, record_id: PathId, request: Request, user: PageUser = Depends(page_user)) -> Response:
@@ -203,6 +236,7 @@ def record_page(object_name: str, record_id: PathId, request: Request, user: Pag
             "may_edit": platform.access.may(actor, definition, "edit"),
             "may_delete": platform.access.may(actor, definition, "delete"),
             "actions": record_actions(platform, object_name, record),
+            "panels": record_panels(PagePart(platform, request, user, connection, actor, schema, definition, record)),
             "nav": navigation(platform, schema, actor),
         }  # fmt: skip
     return render(request, "record.html", context_values, user=user)

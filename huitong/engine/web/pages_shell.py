@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
+from markupsafe import Markup
 from sqlalchemy import update
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
@@ -11,6 +12,7 @@ from huitong.engine.api.routes_auth import session_starter, sign_in, with_sessio
 from huitong.engine.api.support import platform_of
 from huitong.engine.errors import HuitongError
 from huitong.engine.i18n import LOCALES, use_locale
+from huitong.engine.platform import PagePart
 from huitong.engine.security import sessions
 from huitong.engine.system_tables import users
 from huitong.engine.web.pages import PageRoute, redirect, safe_next
@@ -84,4 +86,7 @@ def home(request: Request, user: PageUser = Depends(page_user)) -> Response:
     with platform.records.reading(user.actor) as (connection, actor, schema):
         nav = navigation(platform, schema, actor)
         recent = recent_records(connection, platform, schema, actor, limit=12)
-    return render(request, "home.html", {"nav": nav, "recent": recent}, user=user)
+        part = PagePart(platform, request, user, connection, actor, schema)
+        widgets = [Markup(html) for module in platform.modules for widget in module.home_widgets
+                   if (html := widget.render(part))]  # fmt: skip
+    return render(request, "home.html", {"nav": nav, "recent": recent, "widgets": widgets}, user=user)
