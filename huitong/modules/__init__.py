@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from huitong.engine.platform import Module
-from huitong.modules import sales
+from huitong.modules import activities, sales
 
-MODULES: list[Module] = [sales.module]
+MODULES: list[Module] = [sales.module, activities.module]

@@ -1,0 +1,83 @@
+"""Last contact roll-up: an activity that has happened moves "last follow-up / last contacted" forward on the
+records it is about (lead ``last_follow_up_at``, account and contact ``last_contacted_at``, opportunity
+``last_activity_at``), in the activity's own transaction. The pools reclaim by these fields and the visit cycle
+counts from them.
+
+Which moment counts: a completed task's completion, a call's start, a note's writing, a visit's check-in or an
+event's end (its start without one) once that time has come. Never later than now: a call dated tomorrow has not
+happened yet. Only forward: logging last month's call today leaves a newer contact as it is.
+
+The write is a system write (decisions/0010): the rep who logs a call on an account they may read but not edit
+still moves its last contact. It goes through the record service (hooks, search index, audit columns) with a
+policy that lets the system write, on the whole schema (a field hidden from the rep is still kept).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from huitong.engine.records.context import HookCall, WriteContext
+from huitong.engine.records.service import RecordService
+from huitong.engine.security.access import AccessPolicy
+from huitong.modules.activities.objects import RELATIONS
+
+
+def contact_moment(kind: str, values: dict[str, Any], now: datetime) -> datetime | None:
+    """When the activity ``values`` of ``kind`` was a contact with the customer, or None if it was not (yet)."""
+    if kind == "task":
+        when = values.get("completed_at") if values.get("status") == "completed" else None
+    elif kind == "event":
+        when = values.get("check_in_at") or values.get("end_at") or values.get("start_at")
+    elif kind == "call":
+        when = values.get("started_at") or values.get("created_at")
+    else:
+        when = values.get("created_at")
+    if when is None or when > now:
+        return None
+    return when
+
+
+def roll_up(call: HookCall) -> None:
+    """An after-hook of every activity kind."""
+    context = call.context
+    when = contact_moment(call.object.name, call.values, context.now)
+    if when is None:
+        return
+    system = system_context(context)
+    for name, field_name in RELATIONS.items():
+        record_id = call.values.get(name)
+        if record_id is not None and name in system.schema.objects:
+            advance(system, name, field_name, record_id, when)
+
+
+def system_context(context: WriteContext) -> WriteContext:
+    """The same transaction, acting as the system: a record service whose policy allows every write, and the schema
+    with every field. After-commit work still runs with the transaction's."""
+    service = context.records
+    system = RecordService(service.db, service.cache, service.hooks, AccessPolicy(), service.zone, service.clock)
+    schema = service.cache.current(context.connection, context.schema.version)
+    return replace(context, records=system, schema=schema)
+
+
+def advance(context: WriteContext, object_name: str, field_name: str, record_id: int, when: datetime) -> None:
+    definition = context.schema.object(object_name)
+    if field_name not in definition.fields:
+        return
+    table = context.schema.table(object_name)
+    status = table.c.status if object_name == "lead" and "status" in table.c else None
+    columns = [table.c.version, table.c[field_name], *([status] if status is not None else [])]
+    row = context.connection.execute(
+        select(*columns).where(table.c.id == record_id, table.c.deleted_at.is_(None)).with_for_update()
+    ).first()
+    if row is None:
+        return
+    if status is not None and row.status == "converted":
+        return  # a converted lead is history; its account, contact and opportunity carry on
+    current = row._mapping[field_name]
+    if current is not None and current >= when:
+        return
+    context.records.update_in(context, object_name, record_id, {field_name: when}, row.version)

@@ -1,0 +1,130 @@
+"""A record's timeline (COL-1, first part): the activities about it and the changes of its tracked fields, newest
+first, filtered by kind, a page at a time. Activities are read through the query engine as the reader, so one they
+may not read never shows; changes of fields hidden from them are left out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from huitong.engine.i18n import _, localized
+from huitong.engine.meta.schema import Schema
+from huitong.engine.platform import PagePart, Platform
+from huitong.engine.query.listing import Listing
+from huitong.engine.records import history
+from huitong.engine.records.context import Actor
+from huitong.engine.web import cells
+from huitong.modules.activities import fragments
+from huitong.modules.activities.moments import instant
+from huitong.modules.activities.objects import KINDS, RELATIONS
+
+PAGE = 10
+FILTERS = (*KINDS, "change")
+# What a timeline item shows of each kind (those the reader may see).
+SHOWN = {
+    "task": ["subject", "status", "priority", "due_at", "completed_at", "description"],
+    "event": ["subject", "kind", "start_at", "end_at", "all_day", "location", "check_in_at", "check_in_address"],
+    "call": ["subject", "direction", "phone", "outcome", "duration_seconds", "recording_url", "notes"],
+    "note": ["title", "body"],
+}
+COMMON = ["id", "version", "owner", "activity_at", *RELATIONS]
+
+
+@dataclass
+class Item:
+    kind: str  # task, event, call, note, or change
+    when: datetime
+    record: dict[str, Any]
+
+
+def activities(platform: Platform, connection: Connection, actor: Actor, schema: Schema, kind: str,
+               filter_: Any, sort: list[str], limit: int) -> list[dict[str, Any]]:  # fmt: skip
+    """The ``kind`` records matching ``filter_`` the reader may read, with the titles of what they point at."""
+    definition = schema.objects.get(kind)
+    if definition is None or not platform.access.may(actor, definition, "read"):
+        return []
+    columns = cells.columns_named(definition, [*COMMON, *SHOWN[kind]])
+    request = {"filter": filter_, "fields": cells.listing_fields(schema, columns), "sort": sort, "limit": limit}
+    listing = Listing(schema, definition, actor, platform.access, platform.filter_env(), request)
+    return [dict(record) for record in listing.run(connection)["records"]]
+
+
+def items(platform: Platform, connection: Connection, actor: Actor, schema: Schema, object_name: str,
+          record_id: int, kind: str | None, page: int) -> tuple[list[Item], bool]:  # fmt: skip
+    """Page ``page`` (from 1) of the record's timeline, and whether there is more."""
+    wanted = PAGE * page + 1  # each source's newest up to the end of this page, and one more to know
+    found: list[Item] = []
+    for name in KINDS:
+        if kind in (None, name) and object_name in RELATIONS:
+            about = {"field": object_name, "op": "eq", "value": record_id}
+            for record in activities(platform, connection, actor, schema, name, about, ["-activity_at", "-id"],
+                                     wanted):  # fmt: skip
+                found.append(Item(name, instant(record.get("activity_at") or record.get("created_at")), record))
+    if kind in (None, "change"):
+        found += changes(platform, connection, schema, object_name, record_id, wanted)
+    found.sort(key=lambda item: item.when, reverse=True)
+    return found[PAGE * (page - 1) : PAGE * page], len(found) > PAGE * page
+
+
+def changes(platform: Platform, connection: Connection, schema: Schema, object_name: str, record_id: int,
+            limit: int) -> list[Item]:  # fmt: skip
+    definition = schema.object(object_name)
+    every = platform.cache.current(connection, schema.version).object(object_name)
+    hidden = [name for name in every.fields if name not in definition.fields]
+    found = history.history_of(connection, object_name, record_id, limit=limit, hidden=hidden)
+    return [Item("change", instant(change["changed_at"]), change) for change in found]
+
+
+def kind_labels(schema: Schema) -> dict[str, str]:
+    labels = {name: localized(schema.objects[name].plural_label or schema.objects[name].label, name)
+              for name in KINDS if name in schema.objects}  # fmt: skip
+    return {**labels, "change": _("Field changes")}
+
+
+def context_of(platform: Platform, connection: Connection, actor: Actor, schema: Schema, object_name: str,
+               record_id: int, kind: str | None, page: int) -> dict[str, Any]:  # fmt: skip
+    shown, more = items(platform, connection, actor, schema, object_name, record_id, kind, page)
+    owners = [item.record.get("owner") for item in shown]
+    names = cells.user_names(connection, [*owners, *(i.record.get("changed_by") for i in shown)])
+    creatable = [name for name in KINDS if name in schema.objects
+                 and platform.access.may(actor, schema.objects[name], "create")]  # fmt: skip
+    return {
+        "items": shown, "more": more, "page": page, "kind": kind, "names": names, "schema": schema,
+        "object_name": object_name, "record_id": record_id, "kinds": kind_labels(schema), "creatable": creatable,
+        "definition": schema.object(object_name), "cell": lambda kind, name, record: item_cell(schema, kind, name, record, names),
+        "now": platform.now(), "editable": {name: platform.access.may(actor, schema.objects[name], "edit")
+                                              for name in ("task",) if name in schema.objects},
+    }  # fmt: skip
+
+
+def item_cell(schema: Schema, kind: str, name: str, record: dict[str, Any], names: dict[int, str]) -> cells.Cell:
+    definition = schema.objects[kind]
+    if name not in definition.fields:
+        return cells.Cell("")
+    return cells.cell(schema, definition.fields[name], record, names)
+
+
+def panel(part: PagePart) -> str | None:
+    """The timeline card of a lead, account, contact or opportunity page."""
+    assert part.definition is not None and part.record is not None
+    context = context_of(part.platform, part.connection, part.actor, part.schema, part.definition.name,
+                         int(part.record["id"]), None, 1)  # fmt: skip
+    context["prefill"] = prefill(part.definition.name, part.record)
+    return fragments.html(part.platform, part.request, part.user, "activities_timeline.html", context)
+
+
+def prefill(object_name: str, record: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """What each quick button's form starts with: the record it is about (and its account), and for a call the
+    record's phone number."""
+    about: dict[str, Any] = {object_name: record["id"]}
+    if object_name in ("contact", "opportunity") and record.get("account"):
+        about["account"] = record["account"]
+    phone = record.get("mobile") or record.get("phone")
+    return {
+        "call": {**about, **({"phone": phone} if phone else {})},
+        "note": about, "task": about, "event": about,
+    }  # fmt: skip
