@@ -15,6 +15,7 @@ from huitong.engine.records.context import Actor
 from huitong.engine.security import organization
 from huitong.engine.security.users import create_user
 from huitong.engine.system_tables import users
+from huitong.modules.activities.demo import load_activity_demo
 
 ADMIN = "admin"
 DEMO_PASSWORD = "huitong2026"
@@ -101,6 +102,7 @@ def load_demo(platform: Platform, account_count: int = 600, seed: int = 2026) ->
     _write(writer, actor, "lead", leads)
     opportunities = [_opportunity(rng, account_ids, accounts, today) for _ in range(account_count)]
     _write(writer, actor, "opportunity", opportunities)
+    load_activity_demo(platform, actor)
     return _(
         "Demo data loaded: %(accounts)s accounts, %(contacts)s contacts, %(leads)s leads, %(opportunities)s "
         "opportunities. Sign in as %(admin)s / %(password)s (or zhangsan, lisi … with the same password)."
