@@ -57,7 +57,9 @@ def load_activity_demo(platform: Platform, actor: Actor, seed: int = 6) -> int:
             made[kind].append(record)
     for lead in leads:
         about = {"lead": lead["id"], "owner": lead["owner"]}
-        made["call"].append(call(rng, past(rng, now, 21), about, lead.get("mobile")))
+        made["call"].append(
+            {**call(rng, past(rng, now, 21), about, lead.get("mobile")), "subject": f"电话跟进：{lead['name']}"}
+        )
     made["task"] += planned(rng, now, platform.zone, accounts)
     made["event"] += visits_today(rng, now, accounts)
     writer = BulkWriter(platform.records)
@@ -92,7 +94,7 @@ def history(rng: random.Random, now: datetime, about: dict[str, Any], name: str,
     roll = rng.random()
     if roll < 0.4:
         mobile = next((p["mobile"] for p in people if p["id"] == about.get("contact")), None)
-        return "call", call(rng, when, about, mobile)
+        return "call", {**call(rng, when, about, mobile), "subject": f"电话沟通：{name[:12]}"}
     if roll < 0.6:
         title, body = rng.choice(NOTES)
         return "note", {**about, "title": title, "body": body}

@@ -1,0 +1,101 @@
+"""Activities in a real browser: a salesperson logs a call from an account's page and sees it at the top of the
+timeline; plans the day from the home page and completes a task there, on a desktop and on a phone."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Browser, expect
+from sqlalchemy import select
+
+from huitong.engine.system_tables import users
+from tests.browser import DESKTOP, PHONE, SCREENSHOTS, LiveServer, open_page, screenshot, sign_in
+
+pytestmark = pytest.mark.xdist_group("browser")
+
+
+def owned_account(server: LiveServer, username: str) -> tuple[int, str]:
+    """One of ``username``'s demo accounts that has a contact."""
+    platform = server.platform
+    with platform.db.read() as connection:
+        owner = connection.execute(select(users.c.id).where(users.c.username == username)).scalar_one()
+        schema = platform.cache.current(connection)
+        accounts, contacts = schema.table("account"), schema.table("contact")
+        row = connection.execute(
+            select(accounts.c.id, accounts.c.name)
+            .join(contacts, contacts.c.account == accounts.c.id)
+            .where(accounts.c.owner == owner, accounts.c.deleted_at.is_(None))
+            .order_by(accounts.c.id)
+            .limit(1)
+        ).one()
+    return int(row.id), str(row.name)
+
+
+def test_log_a_call_from_an_account_page(browser: Browser, server: LiveServer) -> None:
+    account_id, name = owned_account(server, "zhaoliu")
+    page = open_page(browser, server, DESKTOP["width"])
+    sign_in(page, "zhaoliu")
+    page.goto(f"/records/account/{account_id}")
+    timeline = page.locator("#activity-timeline")
+    expect(timeline.get_by_role("heading", name="活动记录")).to_be_visible()
+    screenshot(page, "activities-account-timeline")
+
+    timeline.get_by_role("link", name="记录通话").click()
+    page.wait_for_url(re.compile(r"/records/call/new\?"))
+    expect(page.locator(".ts-control").filter(has_text=name).first).to_be_visible()  # the account, by name
+    page.locator("#f-outcome").select_option("connected")
+    page.locator("#f-duration_seconds").fill("420")
+    page.locator("#f-notes").fill("客户确认下周三来公司参观，需准备演示环境")
+    page.get_by_role("button", name="保存").click()
+    page.wait_for_url(re.compile(r"/records/call/\d+$"))
+
+    page.goto(f"/records/account/{account_id}")
+    first = page.locator("#activity-items .activity-call").first  # upcoming tasks and events sort above it
+    expect(first).to_contain_text("客户确认下周三来公司参观")
+    expect(first).to_contain_text("7 分 0 秒")
+    page.locator("#activity-timeline").get_by_role("button", name="通话记录").click()
+    expect(page.locator("#activity-items .activity-item").first).to_contain_text("呼出")
+    expect(page.locator("#activity-items .activity-note")).to_have_count(0)
+    screenshot(page, "activities-call-logged")
+    page.locator("#activity-timeline").screenshot(path=str(SCREENSHOTS / "activities-timeline-card.png"))
+    last = page.locator(".detail-grid > div", has_text="最后联系时间").first
+    expect(last).not_to_contain_text("—")
+
+    phone = open_page(browser, server, PHONE["width"])
+    sign_in(phone, "zhaoliu")
+    phone.goto(f"/records/account/{account_id}")
+    phone.locator("#activity-timeline").screenshot(path=str(SCREENSHOTS / "activities-timeline-card-phone.png"))
+
+
+def test_complete_and_postpone_tasks_from_home(browser: Browser, server: LiveServer) -> None:
+    page = open_page(browser, server, DESKTOP["width"])
+    sign_in(page, "sunqi")
+    day = page.locator(".activity-home")
+    expect(day.get_by_role("heading", name="我的今日")).to_be_visible()
+    expect(day).to_contain_text("已逾期")
+    expect(day).to_contain_text("今日日程")
+    screenshot(page, "activities-home")
+    day.screenshot(path=str(SCREENSHOTS / "activities-home-card.png"))
+
+    task = day.locator(".activity-task:not(.is-done)").first
+    subject = task.locator(".activity-title").inner_text()
+    task_id = task.get_attribute("data-task")
+    task.locator(".task-complete").click()
+    done = day.locator(f"#task-{task_id}")
+    expect(done).to_have_class(re.compile("is-done"))
+    expect(done).to_contain_text(subject)
+
+    later = day.locator(".activity-task:not(.is-done)").first
+    later_id = later.get_attribute("data-task")
+    later.locator(".task-menu").click()
+    later.get_by_role("button", name="延到明天").click()
+    expect(day.locator(f"#task-{later_id}")).not_to_contain_text("已逾期")
+    screenshot(page, "activities-home-after")
+
+    phone = open_page(browser, server, PHONE["width"])
+    sign_in(phone, "sunqi")
+    expect(phone.locator(".activity-home")).to_be_visible()
+    screenshot(phone, "activities-home-phone")
+    phone.reload()
+    expect(phone.locator(f"#task-{task_id}")).to_have_count(0)  # completed: no longer due
