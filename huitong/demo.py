@@ -16,6 +16,7 @@ from huitong.engine.security import organization
 from huitong.engine.security.users import create_user
 from huitong.engine.system_tables import users
 from huitong.modules.activities.demo import load_activity_demo
+from huitong.modules.sales.pool_demo import load_pool_demo
 
 ADMIN = "admin"
 DEMO_PASSWORD = "huitong2026"
@@ -100,6 +101,7 @@ def load_demo(platform: Platform, account_count: int = 600, seed: int = 2026) ->
     _write(writer, actor, "contact", contacts)
     leads = [_lead(rng, owners) for _ in range(account_count // 2)]
     _write(writer, actor, "lead", leads)
+    load_pool_demo(platform, actor)
     opportunities = [_opportunity(rng, account_ids, accounts, today) for _ in range(account_count)]
     _write(writer, actor, "opportunity", opportunities)
     load_activity_demo(platform, actor)

@@ -38,7 +38,7 @@ RECORD_FIELDS = ["pool_entered_at", "release_reason", "previous_owner", "version
 # -- reading -----------------------------------------------------------------------------------------------------
 def my_pools(platform: Platform, actor: Actor) -> list[dict[str, Any]]:
     """The active pools the user belongs to or administers, with what is in each and their own counts."""
-    request = {"filter": {"field": "active", "op": "eq", "value": True}, "sort": ["kind", "name"], "limit": 1000}
+    request = {"filter": {"field": "active", "op": "eq", "value": True}, "sort": ["-kind", "name"], "limit": 1000}
     with platform.records.reading(actor) as (connection, bound, schema):
         if not platform.access.may(bound, schema.object("pool"), "read"):
             return []
