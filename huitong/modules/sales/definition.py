@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from huitong.modules.sales.assignment import lead_assignment_rule
+from huitong.modules.sales.competitors import competitor, opportunity_competitor
 from huitong.modules.sales.customers import account, account_relationship, contact
 from huitong.modules.sales.good_news import sales_good_news
 from huitong.modules.sales.leads import lead, lead_mapping
@@ -22,10 +23,12 @@ OBJECTS = [
     lead_mapping,
     lead_assignment_rule,
     sales_process,
+    competitor,  # before the opportunity: its winner looks it up
     opportunity,
     opportunity_stage_history,
     sales_target,
     opportunity_team_member,
     sales_good_news,
     opportunity_contact_role,
+    opportunity_competitor,
 ]

@@ -27,9 +27,11 @@ opportunity = standard_object(
               values=FORECAST_CATEGORIES),
         field("business_type", "text", "Business type", "业务类型", max_length=64),
         field("campaign", "text", "Campaign", "市场活动", max_length=200),
-        field("competitors", "text", "Competitors", "竞争对手", max_length=255),
+        field("competitors", "text", "Competitors (notes)", "竞争对手（备注）", max_length=255),
         field("loss_reason", "picklist", "Loss reason", "输单原因", tracked=True, values=LOSS_REASONS),
-        field("winning_competitor", "text", "Winning competitor", "赢单竞争对手", max_length=200),
+        field("winner", "lookup", "Winning competitor", "赢单竞争对手", target="competitor"),
+        # Before competitors were records: the winner's name as text, kept for existing data (decisions/0011).
+        field("winning_competitor", "text", "Winning competitor (text, old)", "赢单竞争对手（文本，旧）", max_length=200),
         field("close_summary", "long_text", "Win/loss summary", "赢/输单总结", max_length=4000),
         field("stage_entered_at", "datetime", "In stage since", "进入本阶段时间"),
         field("furthest_stage", "text", "Furthest stage reached", "到达的最远阶段", indexed=True, max_length=64),
