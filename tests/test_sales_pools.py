@@ -247,6 +247,16 @@ def test_protection_keeps_a_claimed_record_for_its_period(team: Team, platform: 
     assert read(team.admin, lead)["pool"] == pool["id"]
 
 
+def test_changed_rules_apply_to_what_the_pool_holds(team: Team, platform: Platform, clock: FakeClock) -> None:
+    pool = new_pool(team, reclaim_days=30)
+    (lead,) = pooled(team, pool)
+    assert claim(team.wang, pool, lead)["reclaim_due_at"] == "2026-04-17T02:00:00Z"
+    ok(team.admin.patch(f"/api/v1/records/pool/{pool['id']}", {"reclaim_days": 7, "version": 1}))
+    assert read(team.wang, lead)["reclaim_due_at"] == "2026-03-25T02:00:00Z"
+    clock.advance(days=8)
+    assert pool_reclaim.run(platform) == 1
+
+
 def test_reclaim_works_in_batches(team: Team, platform: Platform, clock: FakeClock,
                                   monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     monkeypatch.setattr(pool_reclaim, "BATCH", 2)

@@ -21,6 +21,8 @@ from sqlalchemy import Connection, select
 from huitong.engine.errors import FieldError, validation_failed
 from huitong.engine.i18n import _
 from huitong.engine.meta.schema import Schema
+from huitong.engine.meta.types.base import FilterEnv
+from huitong.engine.query.listing import Listing
 from huitong.engine.records.context import HookCall, Hooks
 from huitong.engine.security import sharing
 
@@ -32,6 +34,10 @@ POOL_OWNED = ("pool", "home_pool", "pool_entered_at", "previous_owner", "release
 
 # Set while a pool action (claim, release, assign, reclaim) writes, so that the hooks let it move the pool fields.
 _moving: ContextVar[bool] = ContextVar("pool_moving", default=False)
+# Set while a pool's changed rules are applied to the records it holds: their return dates may move earlier.
+_new_rules: ContextVar[bool] = ContextVar("pool_new_rules", default=False)
+RULE_FIELDS = ("reclaim_days", "protection_days")
+BATCH = 500
 
 
 @contextmanager
@@ -153,7 +159,7 @@ def settle_due(call: HookCall) -> None:
     ):
         due = rules.due_at(after.get("claimed_at"), call.context.now)  # moving a lead on counts as following it up
     same_holding = before and all(after.get(n) == before.get(n) for n in ("claimed_at", "home_pool", "pool"))
-    if same_holding and due is not None and before.get("reclaim_due_at") is not None:
+    if same_holding and due is not None and before.get("reclaim_due_at") is not None and not _new_rules.get():
         due = max(due, before["reclaim_due_at"])
     call.values["reclaim_due_at"] = due
     if before.get("reclaim_due_at") is not None and (due is None or due > before["reclaim_due_at"]):
@@ -178,7 +184,34 @@ def share_with_pool(call: HookCall) -> None:
         )  # fmt: skip
 
 
+def follow_new_rules(call: HookCall) -> None:
+    """A pool's reclaim or protection days changed: the records it holds get their return dates anew (a status
+    change's postponement is not remembered), a batch of records at a time, in the administrator's transaction."""
+    before = call.before or {}
+    if not before or all(call.values.get(name) == before.get(name) for name in RULE_FIELDS):
+        return
+    context, kind = call.context, str(call.values["kind"])
+    held = {"and": [{"field": "home_pool", "op": "eq", "value": call.record_id},
+                    {"field": "pool", "op": "is_null", "value": True}]}  # fmt: skip
+    env = FilterEnv(now=context.now, zone=context.records.zone)
+    cursor = None
+    while True:
+        request = {"filter": held, "sort": ["id"], "fields": ["version"], "limit": BATCH, "cursor": cursor}
+        page = Listing(context.schema, context.schema.object(kind), context.actor, context.records.access, env,
+                       request).run(context.connection)  # fmt: skip
+        token = _new_rules.set(True)
+        try:
+            for record in page["records"]:
+                context.records.update_in(context, kind, record["id"], {}, record["version"])
+        finally:
+            _new_rules.reset(token)
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return
+
+
 def install(hooks: Hooks) -> None:
+    hooks.register("after_update", "pool", follow_new_rules)
     for object_name in FOLLOW_UP:
         hooks.register("before_create", object_name, entering_on_create)
         hooks.register("before_update", object_name, guard)
