@@ -12,7 +12,7 @@ import pytest
 from huitong.engine.errors import HuitongError
 from huitong.engine.platform import Platform
 from huitong.engine.records.context import Actor
-from huitong.modules.activities import task_actions
+from huitong.modules.activities import events_job, task_actions
 from huitong.modules.activities.task_actions import postponed_until
 from tests.conftest import Api, FakeClock
 from tests.security_fixtures import add_user, set_default
@@ -206,3 +206,19 @@ def test_an_attendee_is_a_colleague_or_a_contact(api: Api, customer: dict[str, i
     assert contact["name"] == "王建国"
     refused = api.post("/api/v1/records/event_attendee", {"event": event["id"]})
     assert refused.status_code == 422
+
+
+def test_an_event_rolls_up_once_it_is_over_through_the_periodic_job(
+    api: Api, platform: Platform, customer: dict[str, int], clock: FakeClock
+) -> None:
+    # Given a meeting this afternoon: planned, no contact yet
+    created(api, "event", {"subject": "方案交流会", "opportunity": customer["opportunity"],
+                           "start_at": "2026-03-18T06:00:00Z", "end_at": "2026-03-18T07:30:00Z"})  # fmt: skip
+    assert events_job.run(platform) == 0
+    # When the day goes by and the job runs (twice: two workers)
+    clock.advance(hours=8)
+    assert events_job.run(platform) == 2  # the opportunity and its account
+    assert events_job.run(platform) == 0
+    # Then the opportunity and its account were last contacted when the meeting ended
+    assert last_contact(api, {"opportunity": customer["opportunity"], "account": customer["account"]}) == {
+        "opportunity": "2026-03-18T07:30:00Z", "account": "2026-03-18T07:30:00Z"}  # fmt: skip

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from huitong.engine.platform import HomeWidget, Module, RecordPanel
-from huitong.modules.activities import home, hooks, routes, timeline
+from huitong.engine.platform import HomeWidget, Module, PeriodicJob, RecordPanel
+from huitong.modules.activities import events_job, home, hooks, routes, timeline
 from huitong.modules.activities.objects import OBJECTS, RELATIONS
 
 module = Module(
@@ -26,4 +26,5 @@ module = Module(
         RecordPanel("activities.timeline", timeline.panel, objects=list(RELATIONS)),
     ],
     home_widgets=[HomeWidget("activities.today", home.widget)],
+    periodic=[PeriodicJob("activities.events_happened", events_job.run, minutes=15)],
 )

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from huitong.engine.records.context import HookCall, WriteContext
 from huitong.engine.records.service import RecordService
 from huitong.engine.security.access import AccessPolicy
+from huitong.modules.activities.moments import instant
 from huitong.modules.activities.objects import RELATIONS
 
 
@@ -36,22 +37,28 @@ def contact_moment(kind: str, values: dict[str, Any], now: datetime) -> datetime
         when = values.get("started_at") or values.get("created_at")
     else:
         when = values.get("created_at")
-    if when is None or when > now:
+    if when is None or instant(when) > now:
         return None
-    return when
+    return instant(when)
 
 
 def roll_up(call: HookCall) -> None:
     """An after-hook of every activity kind."""
-    context = call.context
-    when = contact_moment(call.object.name, call.values, context.now)
+    roll_up_activity(call.context, call.object.name, call.values)
+
+
+def roll_up_activity(context: WriteContext, kind: str, values: dict[str, Any]) -> int:
+    """Move the last contact of the records ``values`` (an activity of ``kind``) is about; returns how many moved."""
+    when = contact_moment(kind, values, context.now)
     if when is None:
-        return
+        return 0
     system = system_context(context)
+    moved = 0
     for name, field_name in RELATIONS.items():
-        record_id = call.values.get(name)
+        record_id = values.get(name)
         if record_id is not None and name in system.schema.objects:
-            advance(system, name, field_name, record_id, when)
+            moved += advance(system, name, field_name, record_id, when)
+    return moved
 
 
 def system_context(context: WriteContext) -> WriteContext:
@@ -63,10 +70,10 @@ def system_context(context: WriteContext) -> WriteContext:
     return replace(context, records=system, schema=schema)
 
 
-def advance(context: WriteContext, object_name: str, field_name: str, record_id: int, when: datetime) -> None:
+def advance(context: WriteContext, object_name: str, field_name: str, record_id: int, when: datetime) -> int:
     definition = context.schema.object(object_name)
     if field_name not in definition.fields:
-        return
+        return 0
     table = context.schema.table(object_name)
     status = table.c.status if object_name == "lead" and "status" in table.c else None
     columns = [table.c.version, table.c[field_name], *([status] if status is not None else [])]
@@ -74,10 +81,11 @@ def advance(context: WriteContext, object_name: str, field_name: str, record_id:
         select(*columns).where(table.c.id == record_id, table.c.deleted_at.is_(None)).with_for_update()
     ).first()
     if row is None:
-        return
+        return 0
     if status is not None and row.status == "converted":
-        return  # a converted lead is history; its account, contact and opportunity carry on
+        return 0  # a converted lead is history; its account, contact and opportunity carry on
     current = row._mapping[field_name]
-    if current is not None and current >= when:
-        return
+    if current is not None and instant(current) >= when:
+        return 0
     context.records.update_in(context, object_name, record_id, {field_name: when}, row.version)
+    return 1
