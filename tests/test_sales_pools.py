@@ -236,6 +236,24 @@ def test_a_follow_up_postpones_the_return_and_the_reminder(team: Team, platform:
     assert moved.json()["reclaim_due_at"] == "2026-04-02T02:00:00Z"  # a status change counts as following up
 
 
+def test_a_deal_moving_counts_as_following_up_its_account(team: Team, platform: Platform, clock: FakeClock) -> None:
+    pool = new_pool(team, name="华东客户池", kind="account", reclaim_days=7)
+    (account,) = pooled(team, pool, object_name="account")
+    claim(team.zhao, pool, account)
+    clock.advance(days=5)
+    deal = ok(
+        team.zhao.post("/api/v1/records/opportunity", {"name": "产线改造", "account": account, "amount": "1000"}), 201
+    )
+    assert deal["stage_entered_at"] == "2026-03-23T02:00:00Z"
+    clock.advance(days=3)
+    assert pool_reclaim.run(platform) == 1  # looked at, and postponed
+    kept = read(team.zhao, account, "account")
+    assert (kept["pool"], kept["reclaim_due_at"]) == (None, "2026-03-30T02:00:00Z")
+    clock.advance(days=4, minutes=1)
+    assert pool_reclaim.run(platform) == 1
+    assert read(team.admin, account, "account")["pool"] == pool["id"]
+
+
 def test_protection_keeps_a_claimed_record_for_its_period(team: Team, platform: Platform, clock: FakeClock) -> None:
     pool = new_pool(team, reclaim_days=7, protection_days=15)
     (lead,) = pooled(team, pool)

@@ -114,11 +114,34 @@ def reclaim(platform: Platform, keeper: Actor, rules: Rules) -> int:
     reason = _("Not followed up for %(days)s days") % {"days": rules.reclaim_days}
 
     def back(context: WriteContext, record: dict[str, Any]) -> dict[str, Any]:
+        moved = last_deal_move(platform, context, rules, record["id"]) if rules.kind == "account" else None
+        if moved is not None and rules.reclaim_days and moved + timedelta(days=rules.reclaim_days) > context.now:
+            return {"reclaim_due_at": moved + timedelta(days=rules.reclaim_days)}  # a deal moved: followed up
         log.info("pool %s: %s %s of user %s returned", rules.id, rules.kind, record["id"], record["owner"])
         return {"owner": rules.administrator, "pool": rules.id, "pool_entered_at": context.now,
                 "previous_owner": record["owner"], "release_reason": reason}  # fmt: skip
 
     return each(platform, keeper, rules, condition, back)
+
+
+def last_deal_move(platform: Platform, context: WriteContext, rules: Rules, account_id: int) -> datetime | None:
+    """When one of the account's opportunities last changed stage (or had an activity): a move on a deal is a
+    follow-up of the account. Asked only of accounts about to return, so one small query each."""
+    definition = context.schema.object("opportunity")
+    since = {
+        "field": "stage_entered_at",
+        "op": "gte",
+        "value": instant(context.now - timedelta(days=rules.reclaim_days or 0)),
+    }
+    fields = [name for name in ("stage_entered_at", "last_activity_at") if name in definition.fields]
+    request = {"filter": {"and": [{"field": "account", "op": "eq", "value": account_id}, since]},
+               "sort": ["-stage_entered_at"], "fields": fields, "limit": 1}  # fmt: skip
+    found = Listing(context.schema, definition, context.actor, platform.access, platform.filter_env(), request).run(
+        context.connection
+    )["records"]
+    moments = [datetime.fromisoformat(str(found[0][name]).replace("Z", "+00:00")) for name in fields
+               if found and found[0].get(name)]  # fmt: skip
+    return max(moments) if moments else None
 
 
 def each(platform: Platform, keeper: Actor, rules: Rules, condition: dict[str, Any], change: Any) -> int:

@@ -144,6 +144,8 @@ def settle_due(call: HookCall) -> None:
     it only moves later, and a reminder already given is given again for a later date."""
     before = call.before or {}
     after = {**before, **call.values}
+    # the reclaim job postpones a return it found followed up elsewhere (a deal of the account moved)
+    given = call.values.get("reclaim_due_at") if _moving.get() else None
     if after.get("pool") is not None:
         call.values.update(reclaim_due_at=None, reclaim_warned_at=None)
         return
@@ -161,6 +163,8 @@ def settle_due(call: HookCall) -> None:
     same_holding = before and all(after.get(n) == before.get(n) for n in ("claimed_at", "home_pool", "pool"))
     if same_holding and due is not None and before.get("reclaim_due_at") is not None and not _new_rules.get():
         due = max(due, before["reclaim_due_at"])
+    if given is not None:
+        due = given if due is None else max(due, given)
     call.values["reclaim_due_at"] = due
     if before.get("reclaim_due_at") is not None and (due is None or due > before["reclaim_due_at"]):
         call.values["reclaim_warned_at"] = None
