@@ -110,9 +110,14 @@ def forecast(platform: Platform, actor: Actor, params: Mapping[str, str | None])
         model = bound.model
         targets = read_targets(connection, schema, bound, platform, start, end)
     totals: dict[tuple[str, int | None], Totals] = {}
+    above: dict[int | None, list[int | None]] = {}  # owner → their department and those above it, looked up once
 
     def keys(owner: int | None) -> list[int | None]:
-        return [owner] if group == "owner" else departments_of(model, owner)
+        if group == "owner":
+            return [owner]
+        if owner not in above:
+            above[owner] = departments_of(model, owner)
+        return above[owner]
 
     for row in open_rows:
         amount = Decimal(row["amount"] or 0)

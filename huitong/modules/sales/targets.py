@@ -117,18 +117,23 @@ class Targets:
             kind, holder = ("user", record["user"]) if record.get("user") is not None else (
                 "department", record["department"])  # fmt: skip
             self.amounts[(kind, int(holder), str(record["period"]))] = Decimal(str(record["amount"]))
+        # the forecast asks for every (holder, period) it has a row for: most holders have no target at all
+        self.holders = {(kind, holder) for kind, holder, _period in self.amounts}
+        self.for_users = any(kind == "user" for kind, _holder in self.holders)
+        self._members: dict[int, list[int]] = {}
 
     def of(self, kind: str, holder: int, period: str) -> Decimal | None:
         found = self.entered(kind, holder, period)
-        if found is None and kind == "department":
-            members = [self.entered("user", user_id, period) for user_id in self.members(holder)]
+        if found is None and kind == "department" and self.for_users:
+            members = [self.entered("user", user_id, period) for user_id in self.members(holder)
+                       if ("user", user_id) in self.holders]  # fmt: skip
             present = [amount for amount in members if amount is not None]
             found = sum(present, Decimal(0)) if present else None
         return found
 
     def entered(self, kind: str, holder: int, period: str) -> Decimal | None:
-        if period_kind(period) is None:
-            return None  # weeks have no targets
+        if (kind, holder) not in self.holders or period_kind(period) is None:
+            return None  # no target for this holder; weeks have no targets
         found = self.below(kind, holder, period)
         if found is not None:
             return found
@@ -151,6 +156,11 @@ class Targets:
         return None
 
     def members(self, department: int) -> list[int]:
+        if department not in self._members:
+            self._members[department] = self._members_of(department)
+        return self._members[department]
+
+    def _members_of(self, department: int) -> list[int]:
         if self.model is None:
             return []
         path = self.model.department_paths.get(department)
