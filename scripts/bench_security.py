@@ -106,80 +106,91 @@ def tree(connection: Any, kind: str, names: list[str], fanout: list[int], actor:
     return levels
 
 
+@contextmanager
+def quick_hashes() -> Iterator[None]:
+    """500 Argon2 hashes would only time the password hasher; the users are made by create_user all the same."""
+    hashed = user_service._hasher
+    user_service._hasher = type(hashed)(time_cost=1, memory_cost=1024, parallelism=1)
+    try:
+        yield
+    finally:
+        user_service._hasher = hashed
+
+
+def build_people(c: Any, org: Org, now: datetime) -> tuple[list[list[int]], list[list[int]]]:
+    """Roles CEO → 2 VPs → 4 directors → 8 regional managers → 24 team leads → 24 rep roles; departments alike;
+    USERS people in them. Returns the role and department ids per level."""
+    org.admin = user_service.create_user(c, "admin", PASSWORD, display_name="管理员", is_admin=True)
+    fanout = [2, 2, 2, 3, 1]
+    roles = tree(c, "role", ["CEO", "VP", "Director", "Regional manager", "Team lead", "Sales rep"], fanout,
+                 org.admin, now)  # fmt: skip
+    departments = tree(c, "department", ["汇通集团", "事业部", "大区", "区域销售部", "销售组", "销售小组"],
+                       fanout, org.admin, now)  # fmt: skip
+    org.levels = [len(level) for level in roles]
+    made = 0
+
+    def person(role: int, department: int, title: str) -> int:
+        nonlocal made
+        made += 1
+        user_id = user_service.create_user(c, f"user{made:03d}", PASSWORD, display_name=f"{title} {made}")
+        c.execute(update(users).where(users.c.id == user_id).values(role_id=role, department_id=department))
+        return user_id
+
+    for depth, level in enumerate(roles[:5]):
+        for index, role in enumerate(level):
+            user_id = person(role, departments[depth][index], ["CEO", "VP", "总监", "区域经理", "组长"][depth])
+            org.managers.append(user_id)
+            if depth == 0:
+                org.ceo = user_id
+            if depth == 3:
+                org.regional_managers.append(user_id)
+    rep_count = USERS - len(org.managers)
+    org.team_reps = [[] for _ in roles[5]]
+    for index in range(rep_count):
+        team = index % len(roles[5])
+        user_id = person(roles[5][team], departments[5][team], "销售")
+        org.reps.append(user_id)
+        org.team_reps[team].append(user_id)
+    return roles, departments
+
+
 def build_org(p: Platform, seed: int) -> Org:
-    """Roles CEO → 2 VPs → 4 directors → 8 regional managers → 24 team leads → 24 rep roles; departments alike."""
+    """The people of ``build_people`` and 20 sharing rules on x_deal, private with access through the hierarchy."""
     rng = random.Random(seed)
     now = datetime.now(UTC)
     org = Org()
-    hashed = user_service._hasher
-    # 500 Argon2 hashes would only time the password hasher; the users are made by create_user all the same
-    user_service._hasher = type(hashed)(time_cost=1, memory_cost=1024, parallelism=1)
-    try:
-        with p.db.write() as c:
-            org.admin = user_service.create_user(c, "admin", PASSWORD, display_name="管理员", is_admin=True)
-            fanout = [2, 2, 2, 3, 1]
-            roles = tree(c, "role", ["CEO", "VP", "Director", "Regional manager", "Team lead", "Sales rep"], fanout,
-                         org.admin, now)  # fmt: skip
-            departments = tree(c, "department", ["汇通集团", "事业部", "大区", "区域销售部", "销售组", "销售小组"],
-                               fanout, org.admin, now)  # fmt: skip
-            org.levels = [len(level) for level in roles]
-            made = 0
+    with quick_hashes(), p.db.write() as c:
+        roles, departments = build_people(c, org, now)
+        schema = p.cache.current(c)
+        env = p.filter_env()
 
-            def person(role: int, department: int, title: str) -> int:
-                nonlocal made
-                made += 1
-                user_id = user_service.create_user(c, f"user{made:03d}", PASSWORD, display_name=f"{title} {made}")
-                c.execute(update(users).where(users.c.id == user_id).values(role_id=role, department_id=department))
-                return user_id
+        def rule(name: str, body: dict[str, Any]) -> None:
+            sharing.create_rule(c, schema, {"object": OBJECT, "name": name, "access": "read", **body}, org.admin,
+                                env, now)  # fmt: skip
+            org.rules.append(name)
 
-            for depth, level in enumerate(roles[:5]):
-                for index, role in enumerate(level):
-                    user_id = person(role, departments[depth][index], ["CEO", "VP", "总监", "区域经理", "组长"][depth])
-                    org.managers.append(user_id)
-                    if depth == 0:
-                        org.ceo = user_id
-                    if depth == 3:
-                        org.regional_managers.append(user_id)
-            rep_count = USERS - len(org.managers)
-            org.team_reps = [[] for _ in roles[5]]
-            for index in range(rep_count):
-                team = index % len(roles[5])
-                user_id = person(roles[5][team], departments[5][team], "销售")
-                org.reps.append(user_id)
-                org.team_reps[team].append(user_id)
-
-            schema = p.cache.current(c)
-            env = p.filter_env()
-
-            def rule(name: str, body: dict[str, Any]) -> None:
-                sharing.create_rule(c, schema, {"object": OBJECT, "name": name, "access": "read", **body}, org.admin,
-                                    env, now)  # fmt: skip
-                org.rules.append(name)
-
-            # 8 criteria rules: each region's won deals to that region's sales department (and its teams)
-            criteria: dict[str, Any]
-            for index, region in enumerate(REGIONS):
-                criteria = {"and": [{"field": "x_region", "op": "eq", "value": region},
-                                    {"field": "x_status", "op": "eq", "value": "won"}]}  # fmt: skip
-                rule(f"won in {region} → region department",
-                     {"criteria": criteria, "share_with": {"department": departments[3][index]}})  # fmt: skip
-            # 4 criteria rules on dates: the second half of 2025's proposals to each director and below
-            for index, director in enumerate(roles[2]):
-                criteria = {"and": [{"field": "x_signed", "op": "between", "value": ["2025-07-01", "2025-12-31"]},
-                                    {"field": "x_status", "op": "eq", "value": "proposal"}]}  # fmt: skip
-                rule(
-                    f"late-2025 proposals → director {index + 1}'s roles",
-                    {"criteria": criteria, "share_with": {"role": director, "include_subordinates": True}},
-                )
-            # 8 owner-group rules: a team's deals to the neighbouring team (team leads and their reps)
-            for index in range(8):
-                team, neighbour = roles[4][index * 3], roles[4][index * 3 + 1]
-                rule(f"team {index * 3 + 1}'s deals → team {index * 3 + 2}",
-                     {"owned_by": {"role": team, "include_subordinates": True},
-                      "share_with": {"role": neighbour, "include_subordinates": True}})  # fmt: skip
-            sharing.set_default(c, schema, OBJECT, {"access": "private", "grant_via_hierarchy": True}, org.admin, now)
-    finally:
-        user_service._hasher = hashed
+        # 8 criteria rules: each region's won deals to that region's sales department (and its teams)
+        criteria: dict[str, Any]
+        for index, region in enumerate(REGIONS):
+            criteria = {"and": [{"field": "x_region", "op": "eq", "value": region},
+                                {"field": "x_status", "op": "eq", "value": "won"}]}  # fmt: skip
+            rule(f"won in {region} → region department",
+                 {"criteria": criteria, "share_with": {"department": departments[3][index]}})  # fmt: skip
+        # 4 criteria rules on dates: the second half of 2025's proposals to each director and below
+        for index, director in enumerate(roles[2]):
+            criteria = {"and": [{"field": "x_signed", "op": "between", "value": ["2025-07-01", "2025-12-31"]},
+                                {"field": "x_status", "op": "eq", "value": "proposal"}]}  # fmt: skip
+            rule(
+                f"late-2025 proposals → director {index + 1}'s roles",
+                {"criteria": criteria, "share_with": {"role": director, "include_subordinates": True}},
+            )
+        # 8 owner-group rules: a team's deals to the neighbouring team (team leads and their reps)
+        for index in range(8):
+            team, neighbour = roles[4][index * 3], roles[4][index * 3 + 1]
+            rule(f"team {index * 3 + 1}'s deals → team {index * 3 + 2}",
+                 {"owned_by": {"role": team, "include_subordinates": True},
+                  "share_with": {"role": neighbour, "include_subordinates": True}})  # fmt: skip
+        sharing.set_default(c, schema, OBJECT, {"access": "private", "grant_via_hierarchy": True}, org.admin, now)
     rng.shuffle(org.reps)
     return org
 
