@@ -25,6 +25,9 @@ from huitong.modules.sales.pool_records import Rules, load_rules
 router = APIRouter()
 pages = APIRouter(route_class=PageRoute, include_in_schema=False)
 RECORD_ACTIONS = [
+    # shown while the record sits in a pool (hidden while ``pool`` is empty)
+    *(RecordAction(name, {"en": "Claim", "zh_CN": "领取"}, f"/sales/{name}/{{id}}/claim", {"pool": None})
+      for name in ("lead", "account")),
     RecordAction("lead", {"en": "Release to pool", "zh_CN": "退回公海"}, "/sales/lead/{id}/release",
                  {"status": "converted"}),
     RecordAction("account", {"en": "Release to pool", "zh_CN": "退回公海"}, "/sales/account/{id}/release"),
@@ -257,6 +260,44 @@ async def release_from_page(object_name: str, record_id: PathId, request: Reques
         if error.status not in (400, 409, 422):
             raise
         return show_release(request, user, object_name, record_id, error=error, reason=form.get("reason", ""))
+    return redirect(request, f"/records/{pool_actions.PLURALS[object_name]}/{record_id}")
+
+
+@pages.get("/sales/{object_name}/{record_id}/claim")
+def claim_page(object_name: str, record_id: PathId, request: Request, user: PageUser = Depends(page_user)) -> Response:
+    return show_claim(request, user, object_name, record_id)
+
+
+def show_claim(request: Request, user: PageUser, object_name: str, record_id: int, *,
+               error: HuitongError | None = None) -> Response:  # fmt: skip
+    """The record's pool, its rules and the user's counts, and a Claim button (from the record's page)."""
+    name = pool_actions.PLURALS.get(object_name)
+    if name is None:
+        raise HuitongError(_("This page does not exist."), status=404, code="not_found")
+    platform = platform_of(request)
+    with platform.records.reading_object(user.actor, name) as (connection, bound, schema, definition):
+        record = pool_actions.find(platform, connection, bound, schema, name, record_id, ["name", "pool"])
+        if record is None:
+            platform.records.visible_row(connection, schema, bound, definition, record_id)  # 404 as a record page
+        nav = navigation(platform, schema, bound)
+    pool = next((p for p in my_pools(platform, user.actor) if record and p["id"] == record["pool"]), None)
+    context = {"object_name": name, "record": record, "pool": pool, "nav": nav, "error": error}
+    return render(request, "pools_claim.html", context, user=user, status=error.status if error else 200)
+
+
+@pages.post("/sales/{object_name}/{record_id}/claim")
+async def claim_record_from_page(object_name: str, record_id: PathId, request: Request,
+                                 user: PageUser = Depends(page_user)) -> Response:  # fmt: skip
+    form = await form_of(request)
+    pool_id = number(form.get("pool"))
+    try:
+        if pool_id is None or object_name not in pool_actions.PLURALS:
+            raise bad_request(_("This record is not in a pool."))
+        await run_in_threadpool(pool_actions.claim, platform_of(request), user.actor, pool_id, record_id)
+    except HuitongError as error:
+        if error.status not in (400, 404, 409, 422):
+            raise
+        return show_claim(request, user, object_name, record_id, error=error)
     return redirect(request, f"/records/{pool_actions.PLURALS[object_name]}/{record_id}")
 
 
