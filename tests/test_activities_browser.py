@@ -99,3 +99,31 @@ def test_complete_and_postpone_tasks_from_home(browser: Browser, server: LiveSer
     screenshot(phone, "activities-home-phone")
     phone.reload()
     expect(phone.locator(f"#task-{task_id}")).to_have_count(0)  # completed: no longer due
+
+
+def test_check_in_to_a_visit_from_a_phone(browser: Browser, server: LiveServer) -> None:
+    platform = server.platform
+    with platform.db.read() as connection:
+        owner = connection.execute(select(users.c.id).where(users.c.username == "zhouba")).scalar_one()
+        events = platform.cache.current(connection).table("event")
+        visit = connection.execute(
+            select(events.c.id).where(events.c.owner == owner, events.c.kind == "visit", events.c.check_in_at.is_(None))
+        ).scalar()
+    assert visit is not None
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", base_url=server.url, permissions=["geolocation"],
+                                  geolocation={"latitude": 39.9042, "longitude": 116.4074})  # fmt: skip
+    phone = context.new_page()
+    phone.set_default_timeout(10_000)
+    sign_in(phone, "zhouba")
+    phone.goto(f"/records/event/{visit}")
+    panel = phone.locator(".visit-panel")
+    expect(panel.get_by_role("heading", name="拜访签到")).to_be_visible()
+    panel.locator("#visit-address").fill("北京市朝阳区建国路 88 号")
+    screenshot(phone, "activities-visit-check-in-phone")
+    panel.get_by_role("button", name="立即签到").click()
+    expect(phone.locator(".visit-checked-in")).to_be_visible()
+    expect(phone.locator(".visit-location")).to_have_text("39.904200, 116.407400")
+    panel.screenshot(path=str(SCREENSHOTS / "activities-visit-checked-in-phone.png"))
+    phone.get_by_role("button", name="签退").click()
+    expect(phone.locator(".visit-panel")).to_contain_text("签退时间")
+    context.close()

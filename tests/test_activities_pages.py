@@ -178,3 +178,34 @@ def test_a_module_contributes_a_record_panel_and_a_home_widget(settings: Setting
         assert f"<div id='test-widget'>#{admin_id}</div>" in client.get("/").text
     finally:
         platform.close()
+
+
+def test_checking_in_to_a_visit_records_time_place_and_address(
+    api: Api, team: dict[str, Any], clock: FakeClock
+) -> None:
+    visit = team["wang"].post("/api/v1/records/event", {"subject": "拜访申通", "kind": "visit", "account": team["account"],
+                                                        "start_at": "2026-03-18T01:30:00Z"}).json()  # fmt: skip
+    client = signed_in(api.client.app, "wang")
+    page = client.get(f"/records/event/{visit['id']}").text
+    assert f'action="/activities/events/{visit["id"]}/check-in"' in page
+    token = {"csrf_token": client.cookies.get("huitong_csrf") or ""}
+    wrong = client.post(
+        f"/activities/events/{visit['id']}/check-in", data={**token, "latitude": "91", "longitude": "1"}
+    )
+    assert wrong.status_code == 422
+    place = {"latitude": "31.2304123", "longitude": "121.4737", "address": "上海市浦东新区世纪大道 100 号"}
+    done = client.post(f"/activities/events/{visit['id']}/check-in", data={**token, **place})
+    assert done.status_code == 303 and done.headers["location"] == f"/records/event/{visit['id']}"
+    stored = read(api, "event", visit["id"])
+    assert (stored["check_in_at"], stored["check_in_latitude"], stored["check_in_longitude"]) == (
+        "2026-03-18T02:00:00Z", "31.230412", "121.473700")  # fmt: skip
+    assert stored["check_in_address"] == place["address"]
+    assert read(api, "account", team["account"])["last_contacted_at"] == "2026-03-18T02:00:00Z"
+    assert client.post(f"/activities/events/{visit['id']}/check-in", data={**token, **place}).status_code == 409
+
+    clock.advance(minutes=50)
+    assert client.post(f"/activities/events/{visit['id']}/check-out", data=token).status_code == 303
+    assert read(api, "event", visit["id"])["check_out_at"] == "2026-03-18T02:50:00Z"
+    # the administrator's meeting is not wang's to check in to
+    other = created(api, "event", {"subject": "内部会议", "kind": "visit", "start_at": "2026-03-18T03:00:00Z"})
+    assert client.post(f"/activities/events/{other['id']}/check-in", data=token).status_code == 404

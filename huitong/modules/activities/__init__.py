@@ -23,6 +23,7 @@ module = Module(
     sidebar=["task", "event", "call", "note"],
     record_panels=[
         RecordPanel("activities.task_actions", routes.task_panel, objects=["task"]),
+        RecordPanel("activities.visit", routes.visit_panel, objects=["event"]),
         RecordPanel("activities.timeline", timeline.panel, objects=list(RELATIONS)),
     ],
     home_widgets=[HomeWidget("activities.today", home.widget)],

@@ -17,7 +17,7 @@ from huitong.engine.i18n import _
 from huitong.engine.platform import PagePart, Platform
 from huitong.engine.web.pages import PageRoute, redirect, safe_next
 from huitong.engine.web.session import PageUser, page_user
-from huitong.modules.activities import fragments, task_actions, timeline
+from huitong.modules.activities import fragments, task_actions, timeline, visits
 from huitong.modules.activities.objects import RELATIONS
 
 pages = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -101,3 +101,29 @@ def task_panel(part: PagePart) -> str | None:
     context = task_context(part.platform, part, [dict(part.record)])
     context["plain"] = True  # plain posts: the page reloads, so its details show the change too
     return fragments.html(part.platform, part.request, part.user, "activities_task_panel.html", context)
+
+
+@pages.post("/activities/events/{event_id}/check-in")
+async def check_in(event_id: PathId, request: Request, user: PageUser = Depends(page_user)) -> Response:
+    form = await action_form(request)
+    await run_in_threadpool(visits.check_in, platform_of(request), user.actor, event_id, form.get("latitude"),
+                            form.get("longitude"), form.get("address"))  # fmt: skip
+    return redirect(request, f"/records/event/{event_id}")
+
+
+@pages.post("/activities/events/{event_id}/check-out")
+async def check_out(event_id: PathId, request: Request, user: PageUser = Depends(page_user)) -> Response:
+    await action_form(request)
+    await run_in_threadpool(visits.check_out, platform_of(request), user.actor, event_id)
+    return redirect(request, f"/records/event/{event_id}")
+
+
+def visit_panel(part: PagePart) -> str | None:
+    """On a visit's page: check in and out."""
+    assert part.record is not None
+    event = part.record
+    if event.get("kind") != "visit" and not event.get("check_in_at"):
+        return None
+    editable = part.platform.access.may(part.actor, part.schema.objects["event"], "edit")
+    context = {"event": event, "editable": editable}
+    return fragments.html(part.platform, part.request, part.user, "activities_visit_panel.html", context)
