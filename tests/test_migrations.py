@@ -9,6 +9,7 @@ from sqlalchemy import inspect, text
 
 from huitong.config import Settings
 from huitong.engine.db import Database
+from huitong.engine.meta.indexes import create_missing
 from huitong.engine.migrate import alembic_config
 from huitong.engine.platform import Platform
 from huitong.engine.records.context import Actor
@@ -76,3 +77,15 @@ def test_search_terms_learn_their_owners_when_upgraded(templates: Templates, bac
         assert list(owners) == [1]
     platform.close()
     templates.drop(url)
+
+
+def test_migrate_makes_the_indexes_a_table_lacks(platform: Platform) -> None:
+    # given: an opportunity table made before owner indexes existed (one dropped by hand)
+    with platform.db.write() as connection:
+        connection.execute(text("DROP INDEX ox_obj_opportunity_close_date"))
+    # when
+    platform.migrate()
+    # then: it is back, and a second migrate has nothing left to make
+    names = {index["name"] for index in inspect(platform.db.engine).get_indexes("obj_opportunity")}
+    assert "ox_obj_opportunity_close_date" in names
+    assert create_missing(platform.db) == []

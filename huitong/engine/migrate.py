@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 
 from huitong.engine.db import Database
+from huitong.engine.meta import indexes
 from huitong.engine.meta.model import ObjectDef
 from huitong.engine.meta.service import sync_standard_objects
 
@@ -26,3 +27,4 @@ def upgrade(db: Database, standard_objects: list[ObjectDef]) -> None:
         config.attributes["connection"] = connection
         command.upgrade(config, "heads")
     sync_standard_objects(db, standard_objects)
+    indexes.create_missing(db)
