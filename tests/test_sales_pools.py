@@ -192,6 +192,9 @@ def test_only_administrators_change_pools_and_pool_administrators_assign(team: T
     # membership follows the pool's fields: liu added by name, and reads what sits in the pool at once
     ok(team.admin.patch(f"/api/v1/records/pool/{pool['id']}", {"member_users": "刘洋", "version": 1}))
     assert read(team.liu, other)["pool"] == pool["id"]
+    # a new pool administrator takes over what sits in the pool
+    ok(team.admin.patch(f"/api/v1/records/pool/{pool['id']}", {"administrator": team.liu_id, "version": 2}))
+    assert (read(team.liu, other)["owner"], read(team.zhao, lead)["owner"]) == (team.liu_id, team.zhao_id)
 
 
 # -- reclaim -----------------------------------------------------------------------------------------------------

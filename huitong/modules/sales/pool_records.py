@@ -190,25 +190,33 @@ def share_with_pool(call: HookCall) -> None:
 
 def follow_new_rules(call: HookCall) -> None:
     """A pool's reclaim or protection days changed: the records it holds get their return dates anew (a status
-    change's postponement is not remembered), a batch of records at a time, in the administrator's transaction."""
+    change's postponement is not remembered). A new administrator: the records sitting in the pool become theirs.
+    A batch of records at a time, in the (system) administrator's transaction."""
     before = call.before or {}
-    if not before or all(call.values.get(name) == before.get(name) for name in RULE_FIELDS):
-        return
+    if before and call.values.get("administrator") != before.get("administrator"):
+        sitting = {"field": "pool", "op": "eq", "value": call.record_id}
+        with moving():
+            for_each(call, sitting, {"owner": call.values["administrator"]})
+    if before and any(call.values.get(name) != before.get(name) for name in RULE_FIELDS):
+        held = {"and": [{"field": "home_pool", "op": "eq", "value": call.record_id},
+                        {"field": "pool", "op": "is_null", "value": True}]}  # fmt: skip
+        token = _new_rules.set(True)
+        try:
+            for_each(call, held, {})  # the hooks compute the dates
+        finally:
+            _new_rules.reset(token)
+
+
+def for_each(call: HookCall, condition: dict[str, Any], changes: dict[str, Any]) -> None:
     context, kind = call.context, str(call.values["kind"])
-    held = {"and": [{"field": "home_pool", "op": "eq", "value": call.record_id},
-                    {"field": "pool", "op": "is_null", "value": True}]}  # fmt: skip
     env = FilterEnv(now=context.now, zone=context.records.zone)
     cursor = None
     while True:
-        request = {"filter": held, "sort": ["id"], "fields": ["version"], "limit": BATCH, "cursor": cursor}
+        request = {"filter": condition, "sort": ["id"], "fields": ["version"], "limit": BATCH, "cursor": cursor}
         page = Listing(context.schema, context.schema.object(kind), context.actor, context.records.access, env,
                        request).run(context.connection)  # fmt: skip
-        token = _new_rules.set(True)
-        try:
-            for record in page["records"]:
-                context.records.update_in(context, kind, record["id"], {}, record["version"])
-        finally:
-            _new_rules.reset(token)
+        for record in page["records"]:
+            context.records.update_in(context, kind, record["id"], dict(changes), record["version"])
         cursor = page["next_cursor"]
         if cursor is None:
             return
