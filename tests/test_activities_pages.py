@@ -209,3 +209,21 @@ def test_checking_in_to_a_visit_records_time_place_and_address(
     # the administrator's meeting is not wang's to check in to
     other = created(api, "event", {"subject": "内部会议", "kind": "visit", "start_at": "2026-03-18T03:00:00Z"})
     assert client.post(f"/activities/events/{other['id']}/check-in", data=token).status_code == 404
+
+
+def test_a_field_hidden_from_the_reader_leaves_its_kind_out_of_the_timeline(api: Api, platform: Platform) -> None:
+    profile = {"name": "Field sales", "objects": {"account": {"read": True}, "task": {"read": True},
+                                                  "call": {"read": True, "create": True}},
+               "fields": {"task.account": "hidden"}}  # fmt: skip
+    response = api.post("/api/v1/security/profiles", profile)
+    assert response.status_code == 201, response.text
+    set_default(api, "account", "read")
+    set_default(api, "task", "read")
+    set_default(api, "call", "read")
+    add_user(api, platform, "qian", profile=response.json()["id"])
+    account = created(api, "account", {"name": "南京华泰商贸"})
+    created(api, "task", {"subject": "看不到的任务", "account": account["id"]})
+    created(api, "call", {"subject": "看得到的电话", "account": account["id"]})
+    page = signed_in(api.client.app, "qian").get(f"/records/account/{account['id']}")
+    assert page.status_code == 200
+    assert titles(page.text) == ["看得到的电话"]

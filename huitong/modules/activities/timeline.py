@@ -43,14 +43,26 @@ class Item:
 
 def activities(platform: Platform, connection: Connection, actor: Actor, schema: Schema, kind: str,
                filter_: Any, sort: list[str], limit: int) -> list[dict[str, Any]]:  # fmt: skip
-    """The ``kind`` records matching ``filter_`` the reader may read, with the titles of what they point at."""
+    """The ``kind`` records matching ``filter_`` the reader may read, with the titles of what they point at; none
+    when a field the filter or the order names is hidden from them (field-level security)."""
     definition = schema.objects.get(kind)
     if definition is None or not platform.access.may(actor, definition, "read"):
+        return []
+    if not {name.lstrip("-") for name in sort} | fields_in(filter_) <= set(definition.fields):
         return []
     columns = cells.columns_named(definition, [*COMMON, *SHOWN[kind]])
     request = {"filter": filter_, "fields": cells.listing_fields(schema, columns), "sort": sort, "limit": limit}
     listing = Listing(schema, definition, actor, platform.access, platform.filter_env(), request)
     return [dict(record) for record in listing.run(connection)["records"]]
+
+
+def fields_in(filter_: Any) -> set[str]:
+    if isinstance(filter_, dict):
+        found = {filter_["field"]} if "field" in filter_ else set()
+        for part in filter_.get("and", []) + filter_.get("or", []):
+            found |= fields_in(part)
+        return found
+    return set()
 
 
 def items(platform: Platform, connection: Connection, actor: Actor, schema: Schema, object_name: str,
