@@ -222,3 +222,12 @@ def test_an_event_rolls_up_once_it_is_over_through_the_periodic_job(
     # Then the opportunity and its account were last contacted when the meeting ended
     assert last_contact(api, {"opportunity": customer["opportunity"], "account": customer["account"]}) == {
         "opportunity": "2026-03-18T07:30:00Z", "account": "2026-03-18T07:30:00Z"}  # fmt: skip
+
+
+def test_a_repeating_event_keeps_its_rule_in_rrule_form(api: Api) -> None:
+    event = created(api, "event", {"subject": "周例会", "start_at": "2026-03-23T01:00:00Z",
+                                   "recurrence": "rrule:freq=weekly;byday=mo;count=10"})  # fmt: skip
+    assert event["recurrence"] == "FREQ=WEEKLY;BYDAY=MO;COUNT=10"
+    refused = api.post("/api/v1/records/event", {"subject": "乱写", "start_at": "2026-03-23T01:00:00Z",
+                                                 "recurrence": "every monday"})  # fmt: skip
+    assert refused.status_code == 422 and refused.json()["errors"][0]["code"] == "invalid_rule"

@@ -4,6 +4,7 @@ opportunity, notes cleaned, attendees named, and the last contact rolled up (rol
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,12 @@ from huitong.engine.records.context import HookCall, Hooks
 from huitong.engine.system_tables import users
 from huitong.modules.activities import rollup, sanitize
 from huitong.modules.activities.objects import CALL_DIRECTIONS, KINDS
+
+RRULE = re.compile(
+    r"FREQ=(SECONDLY|MINUTELY|HOURLY|DAILY|WEEKLY|MONTHLY|YEARLY)"
+    r"(;(UNTIL|COUNT|INTERVAL|BYSECOND|BYMINUTE|BYHOUR|BYDAY|BYMONTHDAY|BYYEARDAY|BYWEEKNO|BYMONTH|BYSETPOS|WKST)"
+    r"=[0-9A-Z,+\-]+)*"
+)
 
 
 def install(hooks: Hooks) -> None:
@@ -55,7 +62,19 @@ def event_rules(call: HookCall) -> None:
     if check_out is not None and (check_in is None or check_out < check_in):
         message = _("Check out after checking in.")
         raise validation_failed([FieldError("check_out_at", "before_check_in", message)])
+    if call.values.get("recurrence"):
+        call.values["recurrence"] = recurrence_rule(call.values["recurrence"])
     call.values["activity_at"] = start
+
+
+def recurrence_rule(text: str) -> str:
+    """An RFC 5545 RRULE as the calendar will expand it: ``FREQ=WEEKLY;BYDAY=MO,WE`` (an ``RRULE:`` prefix and
+    lower case are accepted and dropped)."""
+    rule = text.strip().upper().removeprefix("RRULE:")
+    if not RRULE.fullmatch(rule):
+        message = _("Write the repetition as an RRULE, e.g. FREQ=WEEKLY;BYDAY=MO.")
+        raise validation_failed([FieldError("recurrence", "invalid_rule", message)])
+    return rule
 
 
 def call_rules(call: HookCall) -> None:
