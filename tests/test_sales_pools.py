@@ -187,6 +187,12 @@ def test_only_administrators_change_pools_and_pool_administrators_assign(team: T
     assigned = ok(team.admin.post(f"/api/v1/sales/pools/{pool['id']}/assign", {"id": lead, "owner": team.zhao_id}))
     assert (assigned["owner"], assigned["pool"], assigned["claimed_by"]) == (team.zhao_id, None, None)
     assert team.admin.delete(f"/api/v1/records/pool/{pool['id']}").status_code == 409  # `other` still sits in it
+    for body in ({"id": True, "owner": team.zhao_id}, {"id": lead, "owner": 2**60}, []):
+        assert team.admin.post(f"/api/v1/sales/pools/{pool['id']}/assign", body).status_code in (400, 422)
+    assert team.admin.post(f"/api/v1/sales/pools/{pool['id']}/claim", {"id": "1"}).status_code == 400
+    mine = ok(team.wang.post("/api/v1/records/lead", {"name": "自己的", "company": "某公司"}), 201)["id"]
+    wrong = team.wang.post(f"/api/v1/sales/leads/{mine}/release", {"reason": "x", "pool": True})
+    assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "pool"
     unknown = team.admin.patch(f"/api/v1/records/pool/{pool['id']}", {"member_users": "nobody", "version": 1})
     assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "member_users"
     # membership follows the pool's fields: liu added by name, and reads what sits in the pool at once

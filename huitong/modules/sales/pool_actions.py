@@ -21,6 +21,7 @@ from huitong.engine.platform import Platform
 from huitong.engine.query.listing import Listing
 from huitong.engine.records.context import Actor, WriteContext
 from huitong.engine.records.values import Record
+from huitong.modules.sales.conversion import is_id
 from huitong.modules.sales.pool_records import Rules, load_rules, moving
 
 PLURALS = {"leads": "lead", "accounts": "account", "lead": "lead", "account": "account"}
@@ -177,7 +178,7 @@ def release(platform: Platform, actor: Actor, object_name: str, record_id: int, 
 def target_pool(context: WriteContext, object_name: str, pool_id: Any) -> Rules:
     if pool_id is None:
         raise validation_failed([FieldError("pool", "required", _("Choose the pool it goes back to."))])
-    rules = load_rules(context.connection, context.schema, pool_id) if isinstance(pool_id, int) else None
+    rules = load_rules(context.connection, context.schema, pool_id) if is_id(pool_id) else None
     if rules is None or rules.kind != object_name or not rules.active:
         raise validation_failed([FieldError("pool", "wrong_pool", _("Choose an open pool of this kind of record."))])
     return rules
@@ -188,9 +189,9 @@ def assign(platform: Platform, actor: Actor, pool_id: int, body: Any) -> dict[st
     manager decides)."""
     body = body if isinstance(body, dict) else {}
     record_id, owner = body.get("id"), body.get("owner")
-    if not isinstance(record_id, int) or not isinstance(owner, int):
+    if not is_id(record_id) or not is_id(owner):
         message = _("Give the record's id and the new owner's id.")
-        raise validation_failed([FieldError("id" if not isinstance(record_id, int) else "owner", "required", message)])
+        raise validation_failed([FieldError("owner" if is_id(record_id) else "id", "required", message)])
     with moving(), platform.records.transaction(actor) as context:
         rules = locked_pool(context, pool_id)
         if not may_administer(platform, context.actor, context.schema, rules):
@@ -198,9 +199,9 @@ def assign(platform: Platform, actor: Actor, pool_id: int, body: Any) -> dict[st
         if owner not in rules.members(context.actor.model):
             message = _("Assign to a member of the pool.")
             raise validation_failed([FieldError("owner", "not_member", message)])
-        record = record_in_pool(platform, context, context.actor, context.schema, rules, record_id)
+        record = record_in_pool(platform, context, context.actor, context.schema, rules, int(record_id))
         changes = {"owner": owner, "pool": None, "claimed_by": None, "claimed_at": context.now}
-        moved: Record = platform.records.update_in(context, rules.kind, record_id, changes, record["version"])
+        moved: Record = platform.records.update_in(context, rules.kind, int(record_id), changes, record["version"])
     return moved.json()
 
 

@@ -20,6 +20,7 @@ from huitong.engine.web.pages import PageRoute, redirect
 from huitong.engine.web.render import navigation, render
 from huitong.engine.web.session import PageUser, page_user
 from huitong.modules.sales import pool_actions, pool_reclaim
+from huitong.modules.sales.conversion import is_id
 from huitong.modules.sales.pool_records import Rules, load_rules
 
 router = APIRouter()
@@ -119,12 +120,12 @@ def pool_records_api(pool_id: PathId, request: Request, actor: Actor = Depends(c
 async def claim_api(pool_id: PathId, request: Request, body: Any = Depends(json_body),
                     actor: Actor = Depends(current_actor)) -> Response:  # fmt: skip
     """``{"id": record}`` → the record, now the caller's (409 when someone claimed it first)."""
-    record_id = body.get("id") if isinstance(body, dict) else None
-    if not isinstance(record_id, int) or isinstance(record_id, bool):
+    record_id: Any = body.get("id") if isinstance(body, dict) else None
+    if not is_id(record_id):
         message = _("Give the id of a record.")
         raise bad_request(message, [FieldError("id", "invalid_type", message)])
     platform = platform_of(request)
-    return json_response(await run_in_threadpool(pool_actions.claim, platform, actor, pool_id, record_id))
+    return json_response(await run_in_threadpool(pool_actions.claim, platform, actor, pool_id, int(record_id)))
 
 
 @router.post("/api/v1/sales/pools/{pool_id}/assign")
