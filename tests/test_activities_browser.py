@@ -127,3 +127,13 @@ def test_check_in_to_a_visit_from_a_phone(browser: Browser, server: LiveServer) 
     phone.get_by_role("button", name="签退").click()
     expect(phone.locator(".visit-panel")).to_contain_text("签退时间")
     context.close()
+
+    # the north region's manager sees it among the team's visits of the day
+    page = open_page(browser, server, DESKTOP["width"])
+    sign_in(page, "lisi")
+    page.get_by_role("link", name="每日拜访").click()
+    page.get_by_role("link", name="我的团队").click()
+    row = page.locator(".visits-table tr", has=page.locator(f"a[href='/records/event/{visit}']"))
+    expect(row).to_contain_text("北京市朝阳区建国路 88 号")
+    expect(row).to_contain_text("周八")
+    screenshot(page, "activities-team-visits")

@@ -17,7 +17,7 @@ from huitong.engine.security.users import create_user
 from huitong.modules import MODULES
 from huitong.modules.activities import timeline
 from tests.conftest import ADMIN_PASSWORD, Api, FakeClock
-from tests.security_fixtures import PASSWORD, add_user, set_default
+from tests.security_fixtures import PASSWORD, add_user, set_default, tree
 from tests.test_sales_leads import created, read
 
 
@@ -227,3 +227,26 @@ def test_a_field_hidden_from_the_reader_leaves_its_kind_out_of_the_timeline(api:
     page = signed_in(api.client.app, "qian").get(f"/records/account/{account['id']}")
     assert page.status_code == 200
     assert titles(page.text) == ["看得到的电话"]
+
+
+def test_a_manager_sees_the_days_visits_of_their_team(api: Api, platform: Platform) -> None:
+    roles = tree(api, "roles", [("经理", None), ("代表", "经理")])
+    add_user(api, platform, "manager", role=roles["经理"])
+    _rep_id, rep = add_user(api, platform, "rep", role=roles["代表"])
+    add_user(api, platform, "outsider")
+    visit = rep.post("/api/v1/records/event", {"subject": "拜访华泰", "kind": "visit",
+                                               "start_at": "2026-03-18T06:00:00Z"}).json()  # fmt: skip
+    rep.post("/api/v1/records/event", {"subject": "明天的拜访", "kind": "visit", "start_at": "2026-03-19T06:00:00Z"})
+    rep.post("/api/v1/records/event", {"subject": "内部会议", "kind": "meeting", "start_at": "2026-03-18T07:00:00Z"})
+    client = signed_in(api.client.app, "rep")
+    token = {"csrf_token": client.cookies.get("huitong_csrf") or "", "address": "南京市鼓楼区中山路 1 号"}
+    assert client.post(f"/activities/events/{visit['id']}/check-in", data=token).status_code == 303
+
+    manager = signed_in(api.client.app, "manager")
+    team = manager.get("/activities/visits?scope=team").text
+    assert "拜访华泰" in team and "南京市鼓楼区中山路 1 号" in team
+    assert "明天的拜访" not in team and "内部会议" not in team
+    assert "拜访华泰" not in manager.get("/activities/visits").text  # "mine": the manager has none
+    assert "明天的拜访" in manager.get("/activities/visits?scope=team&day=2026-03-19").text
+    assert "拜访华泰" not in signed_in(api.client.app, "outsider").get("/activities/visits?scope=team").text
+    assert manager.get("/activities/visits?day=someday").status_code == 400

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from huitong.engine.platform import HomeWidget, Module, PeriodicJob, RecordPanel
-from huitong.modules.activities import events_job, home, hooks, routes, timeline
+from huitong.engine.platform import HomeWidget, Module, PeriodicJob, RecordPanel, Screen
+from huitong.modules.activities import events_job, home, hooks, routes, team_visits, timeline
 from huitong.modules.activities.objects import OBJECTS, RELATIONS
 
 module = Module(
@@ -18,7 +18,8 @@ module = Module(
     objects=OBJECTS,
     label={"en": "Activities", "zh_CN": "活动"},
     install_hooks=hooks.install,
-    routers=[routes.pages],
+    routers=[routes.pages, team_visits.pages],
+    screens=[Screen({"en": "Visits of the day", "zh_CN": "每日拜访"}, "/activities/visits", "event")],
     templates=Path(__file__).resolve().parent / "templates",
     sidebar=["task", "event", "call", "note"],
     record_panels=[
