@@ -141,7 +141,7 @@ def token_revoke(token_id: int) -> None:
 
 
 @cli.command(help=_("Load the demo company (once; does nothing if it is loaded)."))
-@click.option("--accounts", default=600, type=int, help=_("How many accounts to create."))
+@click.option("--accounts", default=2000, type=int, help=_("How many accounts to create."))
 def demo(accounts: int) -> None:
     from huitong.demo import load_demo
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
+from huitong.demo_sales import Cast, play_sales_story, set_targets, story_platform
 from huitong.engine.i18n import _
 from huitong.engine.platform import Platform
 from huitong.engine.records.bulk import BulkWriter
@@ -62,14 +63,6 @@ TRADES = [
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍建国志红晓东海燕鹏飞宇浩然子涵雨欣思远佳琪梓轩"
 TITLES = ["总经理", "采购经理", "技术总监", "财务总监", "IT经理", "运营主管", "销售总监", "行政经理"]
-STAGES = [
-    ("initial_contact", 10),
-    ("needs_confirmed", 30),
-    ("solution_proposed", 50),
-    ("negotiation", 70),
-    ("won", 100),
-    ("lost", 0),
-]
 
 
 def _person(rng: random.Random) -> str:
@@ -80,7 +73,9 @@ def _mobile(rng: random.Random) -> str:
     return f"1{rng.choice('3578')}{rng.randint(0, 9)}{rng.randint(10000000, 99999999)}"
 
 
-def load_demo(platform: Platform, account_count: int = 600, seed: int = 2026) -> str:
+def load_demo(platform: Platform, account_count: int = 2000, seed: int = 2026, opportunities: int | None = None) -> str:
+    """The demo company: accounts and contacts, then 18 months of leads and deals played forward (demo_sales.py),
+    pools, this year's targets and the activities. ``opportunities`` defaults to half the accounts."""
     with platform.db.write() as connection:
         if connection.execute(select(users.c.id).where(users.c.username == ADMIN)).first():
             return _("The demo data is already loaded.")
@@ -88,29 +83,32 @@ def load_demo(platform: Platform, account_count: int = 600, seed: int = 2026) ->
         owners = _organization(connection, admin_id, platform.now())
     rng = random.Random(seed)
     actor = Actor(admin_id, is_admin=True)
-    writer = BulkWriter(platform.records)
     today = platform.now().date()
-
-    accounts = [_account(rng, index, owners) for index in range(account_count)]
-    account_ids = _write(writer, actor, "account", accounts)
-    contacts = [
-        _contact(rng, account_id, account["owner"])
-        for account_id, account in zip(account_ids, accounts, strict=False)
-        for _ in range(rng.randint(1, 3))
-    ]
-    _write(writer, actor, "contact", contacts)
-    leads = [_lead(rng, owners) for _ in range(account_count // 2)]
-    _write(writer, actor, "lead", leads)
+    with story_platform(platform) as (story, clock):
+        writer = BulkWriter(story.records)  # the story's clock is before its first day: the customers come first
+        taken: set[str] = set()
+        accounts = [_account(rng, taken, owners) for _ in range(account_count)]
+        account_ids = _write(writer, actor, "account", accounts)
+        contacts = [
+            _contact(rng, account_id, account["owner"])
+            for account_id, account in zip(account_ids, accounts, strict=False)
+            for _ in range(rng.randint(1, 3))
+        ]
+        people: dict[int, list[int]] = {}
+        for contact, contact_id in zip(contacts, _write(writer, actor, "contact", contacts), strict=True):
+            people.setdefault(contact["account"], []).append(contact_id)
+        cast = Cast(owners, accounts, account_ids, people)
+        deals = account_count // 2 if opportunities is None else opportunities
+        written = play_sales_story(story, clock, actor, cast, (deals, account_count // 2), rng, today)
     load_pool_demo(platform, actor)
-    opportunities = [_opportunity(rng, account_ids, accounts, today) for _ in range(account_count)]
-    _write(writer, actor, "opportunity", opportunities)
+    set_targets(platform, actor, owners)
     load_activity_demo(platform, actor)
     return _(
         "Demo data loaded: %(accounts)s accounts, %(contacts)s contacts, %(leads)s leads, %(opportunities)s "
         "opportunities. Sign in as %(admin)s / %(password)s (or zhangsan, lisi … with the same password)."
     ) % {
-        "accounts": len(accounts), "contacts": len(contacts), "leads": len(leads),
-        "opportunities": len(opportunities), "admin": ADMIN, "password": DEMO_PASSWORD,
+        "accounts": len(accounts), "contacts": len(contacts) + written["contacts"], "leads": written["leads"],
+        "opportunities": written["opportunities"], "admin": ADMIN, "password": DEMO_PASSWORD,
     }  # fmt: skip
 
 
@@ -159,12 +157,17 @@ def _write(writer: BulkWriter, actor: Actor, object_name: str, records: list[dic
     return ids
 
 
-def _account(rng: random.Random, index: int, owners: list[int]) -> dict[str, Any]:
-    province, city = rng.choice(CITIES)
-    trade, industry = rng.choice(TRADES)
-    brand = "".join(rng.sample(WORDS, 2))
+def _account(rng: random.Random, taken: set[str], owners: list[int]) -> dict[str, Any]:
+    """A company with a name no other demo account has (city, a two- or three-character brand, trade)."""
+    while True:
+        province, city = rng.choice(CITIES)
+        trade, industry = rng.choice(TRADES)
+        name = f"{city}{''.join(rng.sample(WORDS, rng.choice((2, 2, 3))))}{trade}有限公司"
+        if name not in taken:
+            taken.add(name)
+            break
     return {
-        "name": f"{city}{brand}{trade}有限公司" + (f"（{index}）" if index >= 400 else ""),
+        "name": name,
         "type": rng.choice(["customer", "customer", "prospect", "prospect", "partner", "supplier"]),
         "level": rng.choice(["A", "B", "B", "C", "C", "D"]),
         "industry": industry,
@@ -187,41 +190,4 @@ def _contact(rng: random.Random, account_id: int, owner: int) -> dict[str, Any]:
         "email": f"user{rng.randint(1000, 999999)}@example.cn",
         "birthday": (date(1965, 1, 1) + timedelta(days=rng.randint(0, 12000))).isoformat(),
         "owner": owner,
-    }
-
-
-def _lead(rng: random.Random, owners: list[int]) -> dict[str, Any]:
-    province, city = rng.choice(CITIES)
-    trade, industry = rng.choice(TRADES)
-    return {
-        "name": _person(rng),
-        "company": f"{city}{''.join(rng.sample(WORDS, 2))}{trade}有限公司",
-        "title": rng.choice(TITLES),
-        "mobile": _mobile(rng),
-        "status": rng.choice(["new", "new", "working", "working", "qualified", "unqualified", "converted"]),
-        "source": rng.choice(["website", "referral", "trade_show", "campaign", "cold_call"]),
-        "industry": industry,
-        "province": province,
-        "city": city,
-        "owner": rng.choice(owners),
-    }
-
-
-def _opportunity(
-    rng: random.Random, account_ids: list[int], accounts: list[dict[str, Any]], today: date
-) -> dict[str, Any]:
-    position = rng.randrange(len(account_ids))
-    stage, probability = rng.choice(STAGES)
-    status = {"won": "won", "lost": "lost"}.get(stage, "open")
-    close = today + timedelta(days=rng.randint(-540, 120))
-    return {
-        "name": f"{accounts[position]['name'][:12]} {rng.choice(['ERP 实施', 'CRM 升级', '设备采购', '年度服务', '软件许可', '系统集成'])}",
-        "account": account_ids[position],
-        "amount": str(rng.randint(2, 800) * 5000),
-        "close_date": close.isoformat(),
-        "stage": stage,
-        "probability": probability,
-        "status": status,
-        "loss_reason": rng.choice(["price", "competitor", "no_budget", "no_decision"]) if stage == "lost" else None,
-        "owner": accounts[position]["owner"],
     }

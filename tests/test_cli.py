@@ -160,7 +160,8 @@ def test_demo_loads_sales_data_once(cli: Cli) -> None:
     platform = build_platform(cli.settings())
     try:
         counts = {name: count(platform, name) for name in ("account", "contact", "lead", "opportunity")}
-        assert (counts["account"], counts["lead"], counts["opportunity"]) == (50, 25, 50)
+        # half as many opportunities as accounts; the pools and converted leads add a few accounts and leads
+        assert counts["opportunity"] == 25 and counts["account"] >= 50 and counts["lead"] >= 25
         assert 50 <= counts["contact"] <= 150
         assert f"{counts['contact']} contacts" in loaded
         # when
