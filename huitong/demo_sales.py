@@ -61,6 +61,7 @@ COMPETITORS = [
     ("泰岳系统", "premium", "大型 ERP、咨询", "咨询能力强，高层关系好", "报价高，项目常延期"),
     ("华迅网络", "mid", "网络设备、机房建设", "硬件价格有优势", "软件能力弱"),
 ]  # fmt: skip
+STRENGTHS = [5, 3, 2, 2, 3, 1, 4, 1]  # of the competitors above, in order
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍建国志红晓东海燕鹏飞宇浩然子涵雨欣思远佳琪梓轩"
 CAMPAIGNS = ["2026 智能制造峰会", "春季新品发布会", "华东行业沙龙", "官网白皮书下载", "渠道伙伴大会"]
@@ -88,6 +89,7 @@ class Cast:
     account_ids: list[int]
     contacts: dict[int, list[int]]
     competitors: list[int] = field(default_factory=list)
+    strength: dict[int, int] = field(default_factory=dict)  # how often a competitor wins the deals we lose to one
 
 
 class StoryClock:
@@ -163,6 +165,9 @@ def plan_deal(rng: random.Random, cast: Cast, today: date) -> Deal:
         day += timedelta(days=stay)
         if rng.random() >= GO_ON[index]:
             deal.moves.append((day, ending(rng, deal, cast)))
+            if deal.moves[-1][1].get("status") == "suspended":  # most never come back: the customer cancels
+                cancelled = {"status": "terminated", "close_summary": "客户取消项目"}
+                deal.moves.append((day + timedelta(days=rng.randint(45, 120)), cancelled))
             break
         advance(rng, deal, day, index)
     deal.values["close_date"] = deal.moves[-1][0].isoformat()  # the planned close; closing moves set the real one
@@ -190,7 +195,8 @@ def ending(rng: random.Random, deal: Deal, cast: Cast) -> dict[str, Any]:
     reason = rng.choices([r for r, _w in LOSS_REASONS], [w for _r, w in LOSS_REASONS])[0]
     change: dict[str, Any] = {"stage": "lost", "loss_reason": reason}
     if reason == "competitor":
-        change["winner"] = rng.choice(deal.rivals or cast.competitors)
+        rivals = deal.rivals or cast.competitors  # the premium rivals take more of the deals they meet
+        change["winner"] = rng.choices(rivals, [cast.strength.get(rival, 1) for rival in rivals])[0]
     return change
 
 
@@ -232,6 +238,7 @@ def play_sales_story(
     """Play (opportunities, leads) up to today, day by day; returns how many of each were written."""
     opportunity_count, lead_count = counts
     cast.competitors = write_competitors(story, admin)
+    cast.strength = dict(zip(cast.competitors, STRENGTHS, strict=True))
     in_flight = max(len(OPEN_STAGES) * 2, opportunity_count // 7)  # every stage of the board has deals today
     deals = [plan_in_flight(rng, cast, today, index % len(OPEN_STAGES)) for index in range(in_flight)]
     deals += [plan_deal(rng, cast, today) for _ in range(max(0, opportunity_count - in_flight))]
@@ -319,8 +326,11 @@ def set_targets(platform: Platform, admin: Actor, owners: list[int]) -> int:
             row.id: row.parent_id for row in connection.execute(select(departments.c.id, departments.c.parent_id))
         }
     won = won_last_year(platform, admin, today)
-    yearly = {owner: max(Decimal(300000), round(won.get(owner, Decimal(0)) * Decimal("1.05") / 100000) * Decimal(100000))
-              for owner in owners}  # fmt: skip
+    # rounded to 120,000 a year, so that quarters and months are round too
+    step = Decimal(120000)
+    yearly = {
+        owner: max(3 * step, round(won.get(owner, Decimal(0)) * Decimal("1.05") / step) * step) for owner in owners
+    }
     by_department: dict[int, Decimal] = defaultdict(Decimal)
     for owner, amount in yearly.items():
         for department in chain(homes.get(owner), parents):
