@@ -55,6 +55,13 @@ def test_a_lost_deals_winner_is_listed_as_having_won_it(api: Api) -> None:
     assert sorted((r["name"], r["status"]) for r in rows) == [("用友", "active"), ("金蝶", "won")]
     again = listed(api, rivals["B"], rivals["金蝶"], status=422)  # one row per competitor and deal
     assert again["errors"][0]["field"] == "competitor_key"
+    deal = api.get(f"/api/v1/records/opportunity/{rivals['B']}").json()
+    changed = api.patch(
+        f"/api/v1/records/opportunity/{rivals['B']}", {"winner": rivals["用友"], "version": deal["version"]}
+    )
+    assert changed.status_code == 200, changed.text  # it was 用友 after all: 金蝶 did not win it
+    rows = api.get(f"/api/v1/records/opportunity_competitor?opportunity={rivals['B']}").json()["records"]
+    assert sorted((r["name"], r["status"]) for r in rows) == [("用友", "won"), ("金蝶", "lost")]
 
 
 def test_analysis_by_competitor(api: Api) -> None:

@@ -121,18 +121,25 @@ def winner_from_name(call: HookCall, service: RecordService) -> None:
 
 
 def mark_winner(call: HookCall, service: RecordService) -> None:
-    """A deal's winner is on its competitor list as the one that won it."""
-    winner = call.values.get("winner")
-    if winner is None or winner == (call.before or {}).get("winner"):
+    """A deal's winner is on its competitor list as the one that won it; a winner replaced (or cleared) did not."""
+    winner, before = call.values.get("winner"), (call.before or {}).get("winner")
+    if winner == before:
         return
     rows = _list(call, service, "opportunity_competitor", {
         "filter": {"and": [{"field": "opportunity", "op": "eq", "value": call.record_id},
-                           {"field": "competitor", "op": "eq", "value": winner}]},
-        "fields": ["status", "version"]})  # fmt: skip
-    if not rows:
+                           {"field": "competitor", "op": "in", "value": [v for v in (winner, before) if v]}]},
+        "fields": ["competitor", "status", "version"]})  # fmt: skip
+    listed = {row["competitor"]: row for row in rows}
+    if before in listed and listed[before]["status"] == "won":
+        row = listed[before]
+        service.update_in(call.context, "opportunity_competitor", row["id"], {"status": "lost"}, row["version"])
+    if winner is None:
+        return
+    if winner not in listed:
         service.create_in(
             call.context, "opportunity_competitor",
             {"opportunity": call.record_id, "competitor": winner, "status": "won"},
         )  # fmt: skip
-    elif rows[0]["status"] != "won":
-        service.update_in(call.context, "opportunity_competitor", rows[0]["id"], {"status": "won"}, rows[0]["version"])
+    elif listed[winner]["status"] != "won":
+        row = listed[winner]
+        service.update_in(call.context, "opportunity_competitor", row["id"], {"status": "won"}, row["version"])
