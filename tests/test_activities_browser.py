@@ -90,6 +90,7 @@ def test_complete_and_postpone_tasks_from_home(browser: Browser, server: LiveSer
     later_id = later.get_attribute("data-task")
     later.locator(".task-menu").click()
     later.get_by_role("button", name="延到明天").click()
+    expect(day.locator(f"#task-{later_id} .task-note")).to_have_text("已延期。")
     expect(day.locator(f"#task-{later_id}")).not_to_contain_text("已逾期")
     screenshot(page, "activities-home-after")
 
