@@ -94,6 +94,13 @@ def test_complete_and_postpone_tasks_from_home(browser: Browser, server: LiveSer
     expect(day.locator(f"#task-{later_id}")).not_to_contain_text("已逾期")
     screenshot(page, "activities-home-after")
 
+    gone = day.locator(".activity-task:not(.is-done)").last
+    gone_id = gone.get_attribute("data-task")
+    gone.locator(".task-menu").click()
+    page.once("dialog", lambda dialog: dialog.accept())
+    gone.get_by_role("button", name="删除").click()
+    expect(day.locator(f"#task-{gone_id}")).to_have_count(0)
+
     phone = open_page(browser, server, PHONE["width"])
     sign_in(phone, "sunqi")
     expect(phone.locator(".activity-home")).to_be_visible()
