@@ -104,20 +104,13 @@ def context_of(platform: Platform, connection: Connection, actor: Actor, schema:
     names = cells.user_names(connection, [*owners, *(i.record.get("changed_by") for i in shown)])
     creatable = [name for name in KINDS if name in schema.objects
                  and platform.access.may(actor, schema.objects[name], "create")]  # fmt: skip
+    task = schema.objects.get("task")
     return {
         "items": shown, "more": more, "page": page, "kind": kind, "names": names, "schema": schema,
         "object_name": object_name, "record_id": record_id, "kinds": kind_labels(schema), "creatable": creatable,
-        "definition": schema.object(object_name), "cell": lambda kind, name, record: item_cell(schema, kind, name, record, names),
-        "now": platform.now(), "editable": {name: platform.access.may(actor, schema.objects[name], "edit")
-                                              for name in ("task",) if name in schema.objects},
+        "definition": schema.object(object_name), "now": platform.now(),
+        "editable": {"task": task is not None and platform.access.may(actor, task, "edit")},
     }  # fmt: skip
-
-
-def item_cell(schema: Schema, kind: str, name: str, record: dict[str, Any], names: dict[int, str]) -> cells.Cell:
-    definition = schema.objects[kind]
-    if name not in definition.fields:
-        return cells.Cell("")
-    return cells.cell(schema, definition.fields[name], record, names)
 
 
 def panel(part: PagePart) -> str | None:
