@@ -85,8 +85,8 @@ def claim(platform: Platform, actor: Actor, pool_id: int, record_id: int) -> dic
 
 def pool_keeper(platform: Platform, actor: Actor, pool_id: int) -> Actor:
     """The pool's administrator, who owns what is in it (read as the claimer: a pool they may not see is 404)."""
-    with platform.records.reading(actor) as (connection, _bound, schema):
-        if find(platform, connection, _bound, schema, "pool", pool_id, ["id"]) is None:
+    with platform.records.reading(actor) as (connection, bound, schema):
+        if find(platform, connection, bound, schema, "pool", pool_id, ["id"]) is None:
             raise not_found(_("This pool does not exist or you are not one of its members."))
         rules = load_rules(connection, schema, pool_id)
     if rules is None:
