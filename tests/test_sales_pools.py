@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -45,7 +46,8 @@ def team(api: Api, platform: Platform, admin_id: int) -> Team:
 def new_pool(team: Team, **values: Any) -> dict[str, Any]:
     body = {"name": "华东线索池", "kind": "lead", "administrator": team.admin_id, "member_departments": "华东区",
             **values}  # fmt: skip
-    return ok(team.admin.post("/api/v1/records/pool", body), 201)  # type: ignore[no-any-return]
+    created: dict[str, Any] = ok(team.admin.post("/api/v1/records/pool", body), 201)
+    return created
 
 
 def pooled(team: Team, pool: dict[str, Any], count: int = 1, object_name: str = "lead") -> list[int]:
@@ -187,8 +189,9 @@ def test_only_administrators_change_pools_and_pool_administrators_assign(team: T
     assigned = ok(team.admin.post(f"/api/v1/sales/pools/{pool['id']}/assign", {"id": lead, "owner": team.zhao_id}))
     assert (assigned["owner"], assigned["pool"], assigned["claimed_by"]) == (team.zhao_id, None, None)
     assert team.admin.delete(f"/api/v1/records/pool/{pool['id']}").status_code == 409  # `other` still sits in it
-    for body in ({"id": True, "owner": team.zhao_id}, {"id": lead, "owner": 2**60}, []):
-        assert team.admin.post(f"/api/v1/sales/pools/{pool['id']}/assign", body).status_code in (400, 422)
+    wrong_bodies: list[Any] = [{"id": True, "owner": team.zhao_id}, {"id": lead, "owner": 2**60}, []]
+    for wrong_body in wrong_bodies:
+        assert team.admin.post(f"/api/v1/sales/pools/{pool['id']}/assign", wrong_body).status_code in (400, 422)
     assert team.admin.post(f"/api/v1/sales/pools/{pool['id']}/claim", {"id": "1"}).status_code == 400
     mine = ok(team.wang.post("/api/v1/records/lead", {"name": "自己的", "company": "某公司"}), 201)["id"]
     wrong = team.wang.post(f"/api/v1/sales/leads/{mine}/release", {"reason": "x", "pool": True})
@@ -282,6 +285,19 @@ def test_changed_rules_apply_to_what_the_pool_holds(team: Team, platform: Platfo
     assert read(team.wang, lead)["reclaim_due_at"] == "2026-03-25T02:00:00Z"
     clock.advance(days=8)
     assert pool_reclaim.run(platform) == 1
+
+
+def test_the_worker_schedules_the_reclaim_every_half_hour(platform: Platform, tmp_path: Any) -> None:
+    from huey import SqliteHuey
+
+    from huitong.engine.jobs.queue import Tasks
+
+    queue = SqliteHuey("pools", filename=str(tmp_path / "jobs.db"))
+    tasks = Tasks(queue, lambda: platform)
+    scheduled = {task.name: task for task in queue._registry.periodic_tasks}["sales.pool_reclaim"]
+    assert scheduled.validate_datetime(datetime(2026, 3, 18, 9, 30))
+    assert not scheduled.validate_datetime(datetime(2026, 3, 18, 9, 40))
+    assert tasks.module_jobs["sales.pool_reclaim"].call_local() == 0  # no administrator, no pools: nothing to do
 
 
 def test_reclaim_works_in_batches(team: Team, platform: Platform, clock: FakeClock,

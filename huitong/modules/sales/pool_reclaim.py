@@ -160,4 +160,4 @@ def each(platform: Platform, keeper: Actor, rules: Rules, condition: dict[str, A
     return done
 
 
-JOB = PeriodicJob("sales_pool_reclaim", run, minutes=30)
+JOB = PeriodicJob("sales.pool_reclaim", run, minutes=30)
