@@ -75,6 +75,7 @@ class Deal:
     created: date
     moves: list[tuple[date, dict[str, Any]]] = field(default_factory=list)
     rivals: list[int] = field(default_factory=list)
+    extras: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # its competitors, contact roles, team
     from_lead: dict[str, Any] | None = None  # the lead it is converted from, created a few days before
     record_id: int | None = None
     lead_id: int | None = None
@@ -138,6 +139,19 @@ def new_deal(rng: random.Random, cast: Cast, created: date) -> Deal:
     deal = Deal(values, created)
     if rng.random() < 0.55:
         deal.rivals = rng.sample(cast.competitors, rng.choice((1, 1, 2, 3)))
+    amount = Decimal(values["amount"])
+    for rival in deal.rivals:
+        deal.extras.append(("opportunity_competitor", {
+            "competitor": rival, "product": rng.choice(["标准版", "企业版", "旗舰版", "定制方案"]),
+            "quoted_price": str(round(amount * Decimal(rng.uniform(0.75, 1.1)) / 1000) * 1000),
+            "threat_level": rng.choice(["high", "medium", "medium", "low"])}))  # fmt: skip
+    for contact, role in zip(contacts[:-1], ["decision_maker", "evaluator", "purchaser"], strict=False):
+        deal.extras.append(("opportunity_contact_role", {"contact": contact, "role": role,
+                                                         "is_primary": role == "decision_maker"}))  # fmt: skip
+    if amount >= 300000 and len(cast.owners) > 1:  # big deals get a presales colleague, credited a share
+        colleague = rng.choice([owner for owner in cast.owners if owner != values["owner"]])
+        deal.extras.append(("opportunity_team_member", {"user": colleague, "role": "presales", "access": "read",
+                                                        "split_percent": rng.choice([10, 20, 30])}))  # fmt: skip
     return deal
 
 
@@ -299,10 +313,8 @@ def start_deal(story: Platform, context: WriteContext, deal: Deal) -> None:
         deal.record_id = int(story.records.create_in(context, "opportunity", deal.values)["id"])
     elif deal.from_lead is not None:  # converted: the deal's other values join it
         story.records.update_in(context, "opportunity", deal.record_id, {"next_step": deal.values["next_step"]}, None)
-    for rival in deal.rivals:
-        story.records.create_in(context, "opportunity_competitor", {
-            "opportunity": deal.record_id, "competitor": rival, "threat_level": "high" if len(deal.rivals) == 1
-            else "medium", "quoted_price": deal.values["amount"]})  # fmt: skip
+    for object_name, values in deal.extras:
+        story.records.create_in(context, object_name, {**values, "opportunity": deal.record_id})
 
 
 def write_competitors(story: Platform, admin: Actor) -> list[int]:
