@@ -96,6 +96,8 @@ def test_members_see_and_claim_what_sits_in_the_pool_and_nobody_else_does(team: 
     assert team.liu.get(f"/api/v1/sales/pools/{pool['id']}/records").status_code == 404
     listed = ok(team.wang.get(f"/api/v1/sales/pools/{pool['id']}/records"))
     assert ([r["id"] for r in listed["records"]], listed["total"]) == ([lead], 1)
+    assert ok(team.wang.get(f"/api/v1/sales/pools/{pool['id']}/records?q=恒信0"))["total"] == 1  # by company
+    assert ok(team.wang.get(f"/api/v1/sales/pools/{pool['id']}/records?q=无锡"))["total"] == 0
 
     assert claim(team.liu, pool, lead, 404)["status"] == 404  # not a member: as if the pool did not exist
     claimed = claim(team.wang, pool, lead)

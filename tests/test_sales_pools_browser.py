@@ -25,6 +25,12 @@ def test_claim_from_the_pool_page_and_release_from_the_record_page(browser: Brow
     expect(page.locator("#claimed-today")).to_contain_text("3 / 5")  # the demo's rep claimed three this morning
     screenshot(page, "pools")
 
+    page.get_by_role("searchbox", name="在公海中搜索").fill("没有这家公司")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("公海中没有符合条件的记录。")).to_be_visible()
+    page.get_by_role("searchbox", name="在公海中搜索").fill("有限公司")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("您负责的、最先回收的记录（除非跟进）")).to_be_visible()  # the three claimed this morning
     first = page.locator(".pool-records [data-record]").first
     record_id = int(first.get_attribute("data-record") or 0)
     first.get_by_role("button", name="领取").click()

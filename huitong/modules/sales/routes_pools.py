@@ -71,16 +71,36 @@ def my_pools(platform: Platform, actor: Actor) -> list[dict[str, Any]]:
     return found
 
 
-def records_in(platform: Platform, actor: Actor, pool: dict[str, Any], query: dict[str, Any]) -> dict[str, Any]:
+def records_in(platform: Platform, actor: Actor, pool: dict[str, Any], query: dict[str, Any],
+               search: str = "") -> dict[str, Any]:  # fmt: skip
+    """What sits in the pool, newest first; ``search``: a part of the name (or a lead's company)."""
     fields = [*TITLE_FIELDS[pool["kind"]], *RECORD_FIELDS]
-    request = {"filter": {"field": "pool", "op": "eq", "value": pool["id"]}, "sort": ["-pool_entered_at", "-id"],
-               "fields": fields, "limit": SHOWN, "count": True, **query}  # fmt: skip
+    condition: dict[str, Any] = {"field": "pool", "op": "eq", "value": pool["id"]}
+    if search.strip():
+        named = [{"field": name, "op": "contains", "value": search.strip()[:100]}
+                 for name in ("name", "company") if name in TITLE_FIELDS[pool["kind"]]]  # fmt: skip
+        condition = {"and": [condition, {"or": named}]}
+    request = {"filter": condition, "sort": ["-pool_entered_at", "-id"], "fields": fields, "limit": SHOWN,
+               "count": True, **query}  # fmt: skip
     with platform.records.reading(actor) as (connection, bound, schema):
         definition = schema.object(pool["kind"])
         request["fields"] = [name for name in request["fields"] if name in definition.fields]
         found = Listing(schema, definition, bound, platform.access, platform.filter_env(), request).run(connection)
         found["names"] = user_names(connection, [r.get("previous_owner") for r in found["records"]])
     return found
+
+
+def returning_soon(platform: Platform, actor: Actor, pool: dict[str, Any]) -> list[dict[str, Any]]:
+    """The caller's own records from this pool that return first unless followed up (即将回收)."""
+    condition = {"and": [{"field": "owner", "op": "eq", "value": actor.user_id},
+                         {"field": "home_pool", "op": "eq", "value": pool["id"]},
+                         {"field": "pool", "op": "is_null", "value": True},
+                         {"field": "reclaim_due_at", "op": "is_null", "value": False}]}  # fmt: skip
+    request = {"filter": condition, "sort": ["reclaim_due_at", "id"], "limit": 5,
+               "fields": ["name", "reclaim_due_at", "reclaim_warned_at"]}  # fmt: skip
+    with platform.records.reading(actor) as (connection, bound, schema):
+        listing = Listing(schema, schema.object(pool["kind"]), bound, platform.access, platform.filter_env(), request)
+        return list(listing.run(connection)["records"])
 
 
 def chosen_pool(pools: list[dict[str, Any]], pool_id: int) -> dict[str, Any]:
@@ -100,7 +120,7 @@ def pools_api(request: Request, actor: Actor = Depends(current_actor)) -> Respon
 
 @router.get("/api/v1/sales/pools/{pool_id}/records")
 def pool_records_api(pool_id: PathId, request: Request, actor: Actor = Depends(current_actor)) -> Response:
-    """``?limit=&cursor=`` → ``{"records", "next_cursor", "total"}``: what sits in the pool, newest first."""
+    """``?q=&limit=&cursor=`` → ``{"records", "next_cursor", "total"}``: what sits in the pool, newest first."""
     platform = platform_of(request)
     pool = chosen_pool(my_pools(platform, actor), pool_id)
     query: dict[str, Any] = {}
@@ -112,7 +132,7 @@ def pool_records_api(pool_id: PathId, request: Request, actor: Actor = Depends(c
             message = _("limit is a whole number from 1 to 1000.")
             raise bad_request(message, [FieldError("limit", "invalid_limit", message)])
         query["limit"] = int(raw)
-    found = records_in(platform, actor, pool, query)
+    found = records_in(platform, actor, pool, query, request.query_params.get("q", ""))
     return json_response({key: found[key] for key in ("records", "next_cursor", "total")})
 
 
@@ -166,12 +186,16 @@ def show_pools(request: Request, user: PageUser, *, error: HuitongError | None =
     raw = request.query_params.get("pool", "")
     wanted = selected or (int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 16 else None)
     pool = next((p for p in pools if p["id"] == wanted), pools[0] if pools else None)
-    found = records_in(platform, user.actor, pool, {}) if pool else {"records": [], "total": 0, "names": {}}
+    search, cursor = request.query_params.get("q", ""), request.query_params.get("cursor")
+    found: dict[str, Any] = {"records": [], "total": 0, "names": {}}
+    if pool:
+        found = records_in(platform, user.actor, pool, {"cursor": cursor} if cursor else {}, search)
+        found["returning"] = returning_soon(platform, user.actor, pool)
     with platform.records.reading(user.actor) as (connection, bound, schema):
         nav = navigation(platform, schema, bound)
         members = member_choices(connection, bound, schema, pool) if pool and pool["may_assign"] else []
     context = {"pools": pools, "pool": pool, "found": found, "nav": nav, "error": error, "members": members,
-               "claimed": request.query_params.get("claimed"), "kinds": {"lead": _("Lead pool"),
+               "claimed": request.query_params.get("claimed"), "search": search, "kinds": {"lead": _("Lead pool"),
                                                                          "account": _("Customer pool")}}  # fmt: skip
     return render(request, "pools.html", context, user=user, status=error.status if error else 200)
 
