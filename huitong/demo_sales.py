@@ -198,7 +198,8 @@ def plan_in_flight(rng: random.Random, cast: Cast, today: date, stage: int) -> D
         day += timedelta(days=planned[index])
         advance(rng, deal, day, index)
     closing = sum(planned[stage:]) - (elapsed - sum(planned[:stage]))
-    deal.values["close_date"] = (today + timedelta(days=max(7, closing))).isoformat()
+    # the owner's expected close: the stays ahead, give or take a few weeks of optimism
+    deal.values["close_date"] = (today + timedelta(days=max(7, closing) + rng.randint(0, 45))).isoformat()
     return deal
 
 
