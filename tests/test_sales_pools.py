@@ -161,6 +161,8 @@ def test_pool_fields_move_only_through_the_pool(team: Team) -> None:
     mine = ok(team.wang.post("/api/v1/records/lead", {"name": "自己的", "company": "某公司"}), 201)
     edited = team.wang.patch(f"/api/v1/records/lead/{mine['id']}", {"pool": pool["id"], "version": mine["version"]})
     assert edited.status_code == 422 and edited.json()["errors"][0]["field"] == "pool"
+    created = team.wang.post("/api/v1/records/lead", {"name": "新的", "claimed_at": "2026-03-01T00:00:00Z"})
+    assert created.status_code == 422 and created.json()["errors"][0]["field"] == "claimed_at"
 
 
 def test_customer_pools_hold_accounts(team: Team) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from huitong.engine.i18n import use_locale
 from huitong.engine.platform import Platform
 from huitong.engine.records.context import Actor
 from huitong.engine.system_tables import users
@@ -32,7 +33,7 @@ def load_pool_demo(platform: Platform, admin: Actor, seed: int = 2026) -> None:
     if not {"zhangsan", "chenjing", "zhaoliu"} <= people.keys():
         return
     rng = random.Random(seed)
-    with platform.records.transaction(admin) as context:
+    with use_locale("zh_CN"), platform.records.transaction(admin) as context:  # the pools' groups named in Chinese
         lead_pool = platform.records.create_in(context, "pool", {**LEAD_POOL, "administrator": people["zhangsan"]})
         account_pool = platform.records.create_in(context, "pool", {**ACCOUNT_POOL,
                                                                     "administrator": people["chenjing"]})  # fmt: skip

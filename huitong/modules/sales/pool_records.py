@@ -133,7 +133,12 @@ def enter(call: HookCall, pool_id: Any) -> None:
 
 
 def entering_on_create(call: HookCall) -> None:
-    """A new record created into a pool (an import, a web form) is the pool's from the start."""
+    """A new record created into a pool (an import, a web form) is the pool's from the start. The other pool fields
+    are the pool's to set (an administrator may bring them along in an import)."""
+    given = [name for name in POOL_OWNED[1:] if call.values.get(name) is not None and name != "release_reason"]
+    if given and not call.context.actor.is_admin and not _moving.get():
+        message = _("Moved by the pool: use Claim, Release to pool or Assign.")
+        raise validation_failed([FieldError(name, "read_only", message) for name in given])
     if call.values.get("pool") is not None:
         enter(call, call.values["pool"])
     settle_due(call)
