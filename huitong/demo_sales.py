@@ -94,22 +94,24 @@ class Cast:
 
 
 class StoryClock:
-    """The story's clock: starts before the story's first day; ``move`` goes to a day's working hour."""
+    """The story's clock: starts before the story's first day; ``move`` goes to a day's working hour, never past
+    the real now (today's events happen before the demo is loaded)."""
 
-    def __init__(self, today: date) -> None:
-        self.moment = datetime.combine(today - timedelta(days=STORY_DAYS + 20), time(2), tzinfo=UTC)
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.moment = datetime.combine(now.date() - timedelta(days=STORY_DAYS + 20), time(2), tzinfo=UTC)
 
     def __call__(self) -> datetime:
         return self.moment
 
     def move(self, day: date, hour: int) -> None:
-        self.moment = datetime.combine(day, time(hour), tzinfo=UTC)
+        self.moment = min(datetime.combine(day, time(hour), tzinfo=UTC), self.now)
 
 
 @contextmanager
 def story_platform(platform: Platform) -> Iterator[tuple[Platform, StoryClock]]:
     """A platform on the same database and modules whose clock the story moves."""
-    clock = StoryClock(platform.now().date())
+    clock = StoryClock(platform.now())
     story = Platform(platform.settings, platform.modules, clock=clock)
     try:
         yield story, clock
