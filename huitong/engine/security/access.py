@@ -41,14 +41,15 @@ class AccessPolicy:
         return None
 
     def read_branches(
-        self, actor: Actor, definition: ObjectDef, table: Table, within: Any = None
+        self, actor: Actor, definition: ObjectDef, table: Table, within: Any = None, *, ordered: bool = True
     ) -> list[ColumnElement[bool]] | None:
         """The read predicate as disjoint parts, one per index the database can read in order, or None.
 
         Every part is a predicate the caller puts in place of ``read_filter``; their union, within the rows meeting
         the filter ``within`` (a checked filter tree, or None), is exactly what ``read_filter`` lets through. The
         list query reads each part in the page's order and merges them, instead of reading the whole object in
-        that order and testing every row. None: one predicate is cheaper (or the policy has no parts to give).
+        that order and testing every row; an aggregate (``ordered=False``) reads every row of each part. None: one
+        predicate is cheaper (or the policy has no parts to give).
         """
         return None
 
