@@ -19,6 +19,7 @@ import platform as host
 import random
 import sqlite3
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +27,7 @@ from typing import Any
 
 import psycopg
 from pypinyin import lazy_pinyin
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from huitong.app import build_platform
 from huitong.config import Settings
@@ -37,6 +38,7 @@ from huitong.engine.search.query import search
 from huitong.engine.search.tables import search_terms
 from huitong.engine.search.terms import normalize_query, upper_bound
 from huitong.engine.security import sharing
+from huitong.engine.system_tables import users
 from scripts.bench_data import GIVEN, SURNAMES
 from scripts.bench_databases import cpu_model, fresh_database
 from scripts.bench_security import Org, build_org, create_object, percentile
@@ -65,6 +67,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--output", type=Path, default=Path("docs/benchmarks-search.md"), help="the report")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--keep", action="store_true", help="keep the databases afterwards (for inspection)")
+    parser.add_argument("--reuse", action="store_true", help="measure the databases an earlier --keep run left")
     args = parser.parse_args(argv)
     args.databases = [name.strip() for name in args.databases.split(",") if name.strip()]
     if set(args.databases) - set(NAMES) or not args.databases:
@@ -177,20 +180,25 @@ def floor_sql(dialect: str, rep: int | None) -> str:
 def run_database(kind: str, args: argparse.Namespace) -> DatabaseRun:
     started = time.monotonic()
     path = WORK_DIR / "search.db"
-    with fresh_database(kind, path, args.postgres_url, POSTGRES_DATABASE, keep=args.keep) as url:
+    with database(kind, path, args) as url:
         p = build_platform(Settings(database_url=url))
         p.migrate()
-        create_object(p)
-        org = build_org(p, args.seed)
-        with p.db.write() as connection:
-            schema = p.cache.current(connection)
-            sharing.set_default(connection, schema, "contact", {"access": "private", "grant_via_hierarchy": True},
-                                org.admin, datetime.now(UTC))  # fmt: skip
         with p.db.read() as connection:
             version = str(connection.exec_driver_sql("SELECT sqlite_version()" if kind == "sqlite" else "SHOW server_version").scalar())  # fmt: skip
         run = DatabaseRun(NAMES[kind], version, args.records)
-        sample = load(p, org, args.records, args.seed, run.facts)
-        rep = org.reps[0]
+        if args.reuse:
+            rep, sample = kept(p, args.seed)
+            run.facts.append("Measured on the database an earlier `--keep` run left (`--reuse`), migrated to this "
+                             "commit; queries from 500 of its contacts taken at random.")  # fmt: skip
+        else:
+            create_object(p)
+            org = build_org(p, args.seed)
+            with p.db.write() as connection:
+                schema = p.cache.current(connection)
+                sharing.set_default(connection, schema, "contact", {"access": "private", "grant_via_hierarchy": True},
+                                    org.admin, datetime.now(UTC))  # fmt: skip
+            sample, rep = load(p, org, args.records, args.seed, run.facts), org.reps[0]
+        admin = kept_admin(p)
         table = p.cache.snapshot().table("contact")
         contact_id = p.cache.snapshot().object("contact").id
         with p.db.read() as connection:
@@ -200,12 +208,12 @@ def run_database(kind: str, args: argparse.Namespace) -> DatabaseRun:
         rep_sample = [dict(row) for row in rep_rows]
         run.facts.append(f"The rep owns {owned_count:,} contacts and reads only those (private, no subordinates); "
                          "the administrator reads all.")  # fmt: skip
-        if kind == "postgresql":
+        if kind == "postgresql" and not args.reuse:
             with p.db.engine.connect() as connection:
                 connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM (ANALYZE)")
         raw = sqlite3.connect(str(path)) if kind == "sqlite" else psycopg.connect(url.replace("+psycopg", ""))
         kinds = queries(sample, rep_sample, args.seed)
-        for label, user in (("administrator", org.admin), ("rep", rep)):
+        for label, user in (("administrator", admin), ("rep", rep)):
             for kind_label, values in kinds.items():
                 measure = Measure(kind_label, label)
                 for index in range(args.requests):
@@ -228,6 +236,31 @@ def run_database(kind: str, args: argparse.Namespace) -> DatabaseRun:
         p.close()
     run.seconds = time.monotonic() - started
     return run
+
+
+def database(kind: str, path: Path, args: argparse.Namespace) -> Any:
+    if not args.reuse:
+        return fresh_database(kind, path, args.postgres_url, POSTGRES_DATABASE, keep=args.keep)
+    kept_url = (
+        f"sqlite:///{path}" if kind == "sqlite" else args.postgres_url.rpartition("/")[0] + "/" + POSTGRES_DATABASE
+    )
+    return nullcontext(kept_url)
+
+
+def kept_admin(p: Platform) -> int:
+    with p.db.read() as connection:
+        return int(connection.execute(select(users.c.id).where(users.c.username == "admin")).scalar_one())
+
+
+def kept(p: Platform, seed: int) -> tuple[int, list[dict[str, Any]]]:
+    """The rep a fresh run measures (build_org shuffles the reps, user040 onwards, with the seed) and a sample."""
+    with p.db.read() as connection:
+        ids = dict(connection.execute(select(users.c.username, users.c.id)).all())
+        reps = [ids[f"user{number:03d}"] for number in range(40, 501)]
+        random.Random(seed).shuffle(reps)
+        table = p.cache.snapshot().table("contact")
+        rows = connection.execute(select(table).order_by(func.random()).limit(500)).mappings().all()
+    return reps[0], [dict(row) for row in rows]
 
 
 def render(runs: list[DatabaseRun], args: argparse.Namespace, pending: list[str]) -> str:
