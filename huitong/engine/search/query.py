@@ -30,6 +30,7 @@ DEFAULT_LIMIT = 10
 MAX_QUERY = 200
 KEYS = ("record_id", "term", "field_id", "at_start")  # labelled _record_id …: no field name starts with _
 ROUNDS = 3  # reads of candidates per object before settling for fewer than ``limit`` records
+MAX_SHARED = 500  # records shared with a narrow user that search looks up by id rather than through the term range
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ def _search_object(
     builder.dialect = connection.dialect.name
     title = definition.fields.get(definition.title_field)
     shown = list({f.name: f for f in [*([title] if title else []), *fields.values()]}.values())
-    candidates = Candidates(builder, definition, sorted(fields), shown, term, limit * 3)
+    candidates = Candidates(connection, builder, definition, sorted(fields), shown, term, limit * 3)
     best: dict[int, tuple[int, str, Any]] = {}  # record id → (rank, term, row)
     last: tuple[str, int] | None = None
     for _round in range(ROUNDS):
@@ -138,8 +139,8 @@ class Candidates:
     """
 
     def __init__(
-        self, builder: QueryBuilder, definition: ObjectDef, field_ids: list[int], shown: list[FieldDef], term: str,
-        reach: int,
+        self, connection: Connection, builder: QueryBuilder, definition: ObjectDef, field_ids: list[int],
+        shown: list[FieldDef], term: str, reach: int,
     ) -> None:  # fmt: skip
         t, table = search_terms, builder.table
         self.builder, self.reach = builder, reach
@@ -147,6 +148,11 @@ class Candidates:
         self.terms = and_(t.c.object_id == definition.id, t.c.term >= term, t.c.term < upper_bound(term),
                           t.c.field_id.in_(field_ids))  # fmt: skip
         self.parts = builder.access.read_branches(builder.actor, definition, table)
+        self.shared: list[int] | None = None  # the records of the shared part, when they are few
+        if self.parts:
+            shared = select(table.c.id).where(table.c.deleted_at.is_(None), self.parts[-1]).limit(MAX_SHARED + 1)
+            found = list(connection.execute(shared).scalars())
+            self.shared = found if len(found) <= MAX_SHARED else None
 
     def after(self, last: tuple[str, int] | None) -> Any:
         t, table = search_terms, self.builder.table
@@ -158,7 +164,10 @@ class Candidates:
         # the owner on the term equals the record's, so the database reads the owner's own range of terms
         arms = [self._arm(part, and_(t.c.record_id + 0 == table.c.id, t.c.owner_id == table.c.owner), terms)
                 for part in owners]  # fmt: skip
-        arms.append(self._arm(others, t.c.record_id == table.c.id, terms))  # the shares lead, when they are few
+        if self.shared is None:  # many records shared: their terms in the query's range, each record tested
+            arms.append(self._arm(others, t.c.record_id + 0 == table.c.id, terms))
+        elif self.shared:  # a few: looked up by id (planners misjudge a shares subquery against a term range)
+            arms.append(self._arm(others, t.c.record_id == table.c.id, and_(terms, t.c.record_id.in_(self.shared))))
         merged = union_all(*arms)
         keys = [merged.selected_columns["_term"], merged.selected_columns["_record_id"]]
         return merged.order_by(*keys).limit(self.reach)
