@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Table, and_, false, or_, select, union_all
+from sqlalchemy import ColumnElement, Connection, Table, and_, exists, false, or_, select, union_all
 
 from huitong.engine.errors import FieldError, forbidden, validation_failed
 from huitong.engine.i18n import _
@@ -245,8 +245,10 @@ class SecurityPolicy(AccessPolicy):
         visible = (
             None if allowed else self._row_filter(model, user, master, master_table, level, seen | {definition.name})
         )
-        masters = select(master_table.c.id).where(master_table.c.deleted_at.is_(None))
-        return table.c[field].in_(masters if visible is None else masters.where(visible))
+        # Correlated: each detail looks its master up by id. ``IN (readable masters)`` made SQLite list every
+        # readable master first, reading the whole master table for a handful of details.
+        master_row = and_(master_table.c.id == table.c[field], master_table.c.deleted_at.is_(None))
+        return exists().where(master_row if visible is None else and_(master_row, visible))
 
     # -- explaining -------------------------------------------------------------------------------------------
     def explain(
