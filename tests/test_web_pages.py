@@ -216,3 +216,19 @@ def test_the_record_page_names_whom_it_is_shared_with(org: Org) -> None:
     page = browser(org, "wang").get(f"/records/x_equipment/{record}").text
     shared = page[page.index("共享给") :]
     assert re.search(r"用户: liu · 只读", shared)
+
+
+def test_field_history_shows_values_as_the_page_does(org: Org) -> None:
+    # given: a deal whose stage, amount and owner changed
+    deal = org.admin.post("/api/v1/records/opportunity", {"name": "历史测试", "amount": "1000.00"}).json()
+    changed = org.admin.patch(f"/api/v1/records/opportunity/{deal['id']}", {
+        "stage": "needs_confirmed", "amount": "2500.00", "owner": org.users["wang"], "version": deal["version"],
+    })  # fmt: skip
+    assert changed.status_code == 200, changed.text
+    # when
+    page = browser(org, "admin").get(f"/records/opportunity/{deal['id']}").text
+    history = page[page.index("字段历史") :]
+    # then: labels, money and names, not stored values
+    assert "初步接洽 → 需求确认" in history and "needs_confirmed" not in history
+    assert "¥1,000.00 → ¥2,500.00" in history
+    assert "→ wang" in history and f"→ {org.users['wang']}<" not in history  # the user's name (here: username)
