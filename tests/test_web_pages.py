@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from huitong.engine.platform import Platform
+from huitong.engine.platform import Platform, RecordAction
 from tests.conftest import Api
 from tests.security_fixtures import PASSWORD, Org, build_org
 
@@ -232,3 +232,11 @@ def test_field_history_shows_values_as_the_page_does(org: Org) -> None:
     assert "初步接洽 → 需求确认" in history and "needs_confirmed" not in history
     assert "¥1,000.00 → ¥2,500.00" in history
     assert "→ wang" in history and f"→ {org.users['wang']}<" not in history  # the user's name (here: username)
+
+
+def test_a_record_action_is_left_out_while_its_record_has_a_value_it_names() -> None:
+    release = RecordAction("lead", {"en": "Release to pool"}, "/sales/lead/{id}/release", {"status": "converted"},
+                           ("pool",))  # fmt: skip
+    assert release.shown_for({"id": 1, "status": "working", "pool": None})
+    assert not release.shown_for({"id": 1, "status": "working", "pool": 3})
+    assert not release.shown_for({"id": 1, "status": "converted", "pool": None})

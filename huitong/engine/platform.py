@@ -29,12 +29,18 @@ from huitong.engine.security.policy import SecurityPolicy
 class RecordAction:
     """A button on the record page of ``object`` that opens a module's own screen for the record (convert a
     lead …). ``url`` has ``{id}`` for the record's id; the button is left out while the record has any of the
-    values in ``hidden_when`` (field → value)."""
+    values in ``hidden_when`` (field → value) or a value in any field of ``hidden_when_set``."""
 
     object: str
     label: Mapping[str, str]  # {"en": "Convert", "zh_CN": "转化"}
     url: str
     hidden_when: Mapping[str, Any] = field(default_factory=dict)
+    hidden_when_set: tuple[str, ...] = ()  # e.g. ("pool",): no "Release to pool" on a record already in a pool
+
+    def shown_for(self, record: Mapping[str, Any]) -> bool:
+        if any(record.get(name) == value for name, value in self.hidden_when.items()):
+            return False
+        return not any(record.get(name) not in (None, "", []) for name in self.hidden_when_set)
 
 
 @dataclass(frozen=True)

@@ -187,7 +187,7 @@ def record_actions(platform: Platform, object_name: str, record: dict[str, Any])
         (localized(action.label, action.url), action.url.format(id=record["id"]))
         for module in platform.modules
         for action in module.record_actions
-        if action.object == object_name and not any(record.get(k) == v for k, v in action.hidden_when.items())
+        if action.object == object_name and action.shown_for(record)
     ]
 
 

@@ -30,8 +30,9 @@ RECORD_ACTIONS = [
     *(RecordAction(name, {"en": "Claim", "zh_CN": "领取"}, f"/sales/{name}/{{id}}/claim", {"pool": None})
       for name in ("lead", "account")),
     RecordAction("lead", {"en": "Release to pool", "zh_CN": "退回公海"}, "/sales/lead/{id}/release",
-                 {"status": "converted"}),
-    RecordAction("account", {"en": "Release to pool", "zh_CN": "退回公海"}, "/sales/account/{id}/release"),
+                 {"status": "converted"}, ("pool",)),
+    RecordAction("account", {"en": "Release to pool", "zh_CN": "退回公海"}, "/sales/account/{id}/release",
+                 hidden_when_set=("pool",)),
 ]  # fmt: skip
 SHOWN = 50
 TITLE_FIELDS = {"lead": ["name", "company", "province", "city", "source", "status"],
