@@ -102,6 +102,17 @@ def test_the_quick_buttons_open_forms_prefilled_with_the_record(api: Api, team: 
     form = wang.get(address.group(1).replace("&amp;", "&")).text
     assert "上海申通物流" in form  # the account by its name, not its id
     assert 'value="021-5555 1234"' in form
+    # saving returns to the account the call was logged from; an address elsewhere is never followed
+    back = f"/records/account/{account}"
+    assert f'name="next" value="{back}"' in form
+    for given, expected in ((back, back), ("https://evil.example/", None)):
+        saved = wang.post("/records/call/new", data={
+            "csrf_token": wang.cookies.get("huitong_csrf"), "account": str(account), "direction": "outbound",
+            "next": given,
+        })  # fmt: skip
+        assert saved.status_code == 303, saved.text
+        location = saved.headers["location"]
+        assert location == expected if expected else location.startswith("/records/call/")
 
 
 def test_task_actions_are_htmx_posts_with_csrf(api: Api, team: dict[str, Any], clock: FakeClock) -> None:

@@ -18,7 +18,7 @@ from huitong.engine.records import history
 from huitong.engine.records.context import Actor
 from huitong.engine.security import sharing
 from huitong.engine.web import cells, forms, recent
-from huitong.engine.web.pages import PageRoute, redirect
+from huitong.engine.web.pages import PageRoute, redirect, safe_next
 from huitong.engine.web.pages_list import run
 from huitong.engine.web.render import field_label, navigation, render
 from huitong.engine.web.session import PageUser, page_user
@@ -65,9 +65,12 @@ def related_lists(platform: Platform, connection: Any, schema: Schema, actor: Ac
 
 def form_page(request: Request, user: PageUser, definition: ObjectDef, schema: Schema, connection: Any,
               values: dict[str, Any], *, record_id: int | None, error: HuitongError | None = None,
-              theirs: dict[str, Any] | None = None, status: int = 200, nav: Any = None) -> Response:  # fmt: skip
+              theirs: dict[str, Any] | None = None, status: int = 200, nav: Any = None,
+              back: str | None = None) -> Response:  # fmt: skip
+    """``back``: where saving (and cancelling) a new record returns to, e.g. the account a call was logged from."""
     errors = {item.field: item.message for item in (error.errors if error else []) if item.field}
     context = {
+        "back": back,
         "definition": definition, **labels(definition), "fields": forms.form_fields(definition), "values": values,
         "record_id": record_id, "errors": errors, "error": error, "theirs": theirs or {},
         "users": forms.active_users(connection), "field_label": field_label, "nav": nav or [],
@@ -111,7 +114,7 @@ def new_form(object_name: str, request: Request, user: PageUser = Depends(page_u
         values.update({k: v for k, v in request.query_params.items() if k in definition.fields})
         values.update(prefilled_titles(platform, connection, schema, actor, definition, values))
         return form_page(request, user, definition, schema, connection, values, record_id=None,
-                         nav=navigation(platform, schema, actor))  # fmt: skip
+                         nav=navigation(platform, schema, actor), back=back_to(request.query_params.get("next")))  # fmt: skip
 
 
 @router.post("/records/{object_name}/new")
@@ -128,8 +131,14 @@ async def create(object_name: str, request: Request, user: PageUser = Depends(pa
             raise
         with platform.records.reading(user.actor) as (connection, actor, schema):
             return form_page(request, user, schema.object(object_name), schema, connection, data, record_id=None,
-                             error=error, status=422, nav=navigation(platform, schema, actor))  # fmt: skip
-    return redirect(request, f"/records/{object_name}/{record['id']}")
+                             error=error, status=422, nav=navigation(platform, schema, actor),
+                             back=back_to(form.get("next")))  # fmt: skip
+    return redirect(request, back_to(form.get("next")) or f"/records/{object_name}/{record['id']}")
+
+
+def back_to(target: Any) -> str | None:
+    """A page on this site to return to after saving, or None (an address elsewhere is never followed)."""
+    return safe_next(target) if isinstance(target, str) and target and safe_next(target) == target else None
 
 
 @router.get("/records/{object_name}/{record_id}/edit")

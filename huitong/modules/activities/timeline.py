@@ -124,8 +124,8 @@ def panel(part: PagePart) -> str | None:
 
 def prefill(object_name: str, record: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """What each quick button's form starts with: the record it is about (and its account), and for a call the
-    record's phone number."""
-    about: dict[str, Any] = {object_name: record["id"]}
+    record's phone number; saving returns to the record (``next``)."""
+    about: dict[str, Any] = {object_name: record["id"], "next": f"/records/{object_name}/{record['id']}"}
     if object_name in ("contact", "opportunity") and record.get("account"):
         about["account"] = record["account"]
     phone = record.get("mobile") or record.get("phone")
