@@ -201,3 +201,16 @@ def user_id_by_name(connection: Connection, username: str) -> int:
     if found is None:
         raise not_found(_("There is no user named %(name)s.") % {"name": username[:150]})
     return int(found)
+
+
+def system_actor(connection: Connection) -> Actor | None:
+    """Whom a periodic job acts as: the first active administrator (None when there is none). Jobs work for the
+    whole company — reclaiming pools, rolling up activities — so they may read and change every record."""
+    row = connection.execute(
+        select(users.c.id, users.c.locale)
+        .join(profiles, profiles.c.id == users.c.profile_id)
+        .where(profiles.c.is_admin.is_(True), users.c.active.is_(True))
+        .order_by(users.c.id)
+        .limit(1)
+    ).first()
+    return Actor(int(row.id), is_admin=True, locale=row.locale or "zh_CN") if row else None

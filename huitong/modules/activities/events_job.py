@@ -6,13 +6,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
-
 from huitong.engine.platform import Platform
 from huitong.engine.query.listing import Listing
-from huitong.engine.records.context import Actor
-from huitong.engine.security.tables import profiles
-from huitong.engine.system_tables import users
+from huitong.engine.security.users import system_actor
 from huitong.modules.activities.home import iso
 from huitong.modules.activities.objects import RELATIONS
 from huitong.modules.activities.rollup import roll_up_activity
@@ -22,7 +18,8 @@ BATCH = 500
 
 
 def run(platform: Platform) -> int:
-    keeper = system_keeper(platform)
+    with platform.db.read() as connection:
+        keeper = system_actor(connection)
     if keeper is None:
         return 0
     now = platform.now()
@@ -41,16 +38,3 @@ def run(platform: Platform) -> int:
         for event in listing.run(context.connection)["records"]:
             moved += roll_up_activity(context, "event", dict(event))
     return moved
-
-
-def system_keeper(platform: Platform) -> Actor | None:
-    """The first active administrator: the job acts for the system, which may read every event."""
-    with platform.db.read() as connection:
-        row = connection.execute(
-            select(users.c.id, users.c.locale)
-            .join(profiles, profiles.c.id == users.c.profile_id)
-            .where(profiles.c.is_admin.is_(True), users.c.active.is_(True))
-            .order_by(users.c.id)
-            .limit(1)
-        ).first()
-    return Actor(int(row.id), is_admin=True, locale=row.locale or "zh_CN") if row else None

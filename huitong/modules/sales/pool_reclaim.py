@@ -15,15 +15,12 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-
 from huitong.engine.errors import HuitongError
 from huitong.engine.i18n import _, use_locale
 from huitong.engine.platform import PeriodicJob, Platform
 from huitong.engine.query.listing import Listing
 from huitong.engine.records.context import Actor, WriteContext
-from huitong.engine.security.tables import profiles
-from huitong.engine.system_tables import users
+from huitong.engine.security.users import system_actor
 from huitong.modules.sales.pool_records import Rules, moving
 
 log = logging.getLogger("huitong.sales.pools")
@@ -32,7 +29,8 @@ BATCH = 200
 
 def run(platform: Platform) -> int:
     """Warn, then reclaim, pool by pool; the number of records handled."""
-    keeper = system_keeper(platform)
+    with platform.db.read() as connection:
+        keeper = system_actor(connection)
     if keeper is None:
         log.warning("pool reclaim: no active administrator to act as; nothing done")
         return 0
@@ -41,18 +39,6 @@ def run(platform: Platform) -> int:
         for rules in reclaiming_pools(platform, keeper):
             handled += remind(platform, keeper, rules) + reclaim(platform, keeper, rules)
     return handled
-
-
-def system_keeper(platform: Platform) -> Actor | None:
-    with platform.db.read() as connection:
-        row = connection.execute(
-            select(users.c.id, users.c.locale)
-            .join(profiles, profiles.c.id == users.c.profile_id)
-            .where(profiles.c.is_admin.is_(True), users.c.active.is_(True))
-            .order_by(users.c.id)
-            .limit(1)
-        ).first()
-    return Actor(int(row.id), is_admin=True, locale=row.locale or "zh_CN") if row else None
 
 
 def reclaiming_pools(platform: Platform, keeper: Actor) -> list[Rules]:
