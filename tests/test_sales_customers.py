@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from huitong.modules.sales.duplicates import company_key, email_key, phone_key
 from tests.conftest import ADMIN_PASSWORD, Api
 from tests.test_sales_leads import count, created, read
+from tests.test_sales_pipeline_board import signed_in
 
 
 def patch(api: Api, object_name: str, record_id: int, values: dict[str, Any]) -> Any:
@@ -272,3 +273,23 @@ def test_this_weeks_visits(api: Api, user_api: Api) -> None:
     assert browser.post("/login", data={"username": "admin", "password": ADMIN_PASSWORD}).status_code == 303
     page = " ".join(browser.get("/sales/visits").text.split())
     assert "本周待拜访" in page and "2026年3月17日" in page
+
+
+def test_the_create_form_warns_of_lookalikes_and_saves_once_confirmed(api: Api) -> None:
+    # given: an account, and a browser creating another of the same company under another legal form
+    existing = created(api, "account", {"name": "上海汇通物流有限公司", "phone": "021-5555 0001"})["id"]
+    client = signed_in(api, language="zh-CN")
+    form = {"csrf_token": client.cookies.get("huitong_csrf") or "", "name": "上海汇通物流", "phone": "02155550001"}
+    # when: the form is sent
+    warned = client.post("/records/account/new", data=form)
+    # then: nothing is saved yet; the page names the lookalike and what matched, and keeps what was typed
+    assert warned.status_code == 200
+    assert f'href="/records/account/{existing}"' in warned.text and "上海汇通物流有限公司" in warned.text
+    assert 'name="confirm_similar"' in warned.text and 'value="上海汇通物流"' in warned.text
+    assert count(api, "account") == 1
+    # when: sent again as confirmed, it is saved
+    saved = client.post("/records/account/new", data={**form, "confirm_similar": "1"})
+    assert saved.status_code == 303 and count(api, "account") == 2
+    # and a company unlike any other is saved at once
+    other = client.post("/records/account/new", data={**form, "name": "北京远景科技", "phone": ""})
+    assert other.status_code == 303 and count(api, "account") == 3

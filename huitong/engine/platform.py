@@ -104,6 +104,20 @@ class HomeWidget:
     render: Callable[[PagePart], str | None]
 
 
+@dataclass(frozen=True)
+class SimilarRecord:
+    """A record that looks like one about to be created (same mobile, same company name …): ``fields`` are the
+    fields that matched."""
+
+    id: int
+    title: str
+    fields: tuple[str, ...]
+
+
+# What a module says about a record about to be created: the readable records it may duplicate.
+SimilarFinder = Callable[["Platform", Actor, Mapping[str, Any]], list[SimilarRecord]]
+
+
 @dataclass
 class Module:
     """What a business module gives the platform: its standard objects, its hooks, its API routers."""
@@ -122,6 +136,8 @@ class Module:
     periodic: list[PeriodicJob] = field(default_factory=list)
     record_panels: list[RecordPanel] = field(default_factory=list)
     home_widgets: list[HomeWidget] = field(default_factory=list)
+    # object → finder: the create form warns with the records it finds, and saves when the user confirms
+    similar_records: Mapping[str, SimilarFinder] = field(default_factory=dict)
 
 
 class Platform:

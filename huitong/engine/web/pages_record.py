@@ -66,11 +66,15 @@ def related_lists(platform: Platform, connection: Any, schema: Schema, actor: Ac
 def form_page(request: Request, user: PageUser, definition: ObjectDef, schema: Schema, connection: Any,
               values: dict[str, Any], *, record_id: int | None, error: HuitongError | None = None,
               theirs: dict[str, Any] | None = None, status: int = 200, nav: Any = None,
-              back: str | None = None) -> Response:  # fmt: skip
-    """``back``: where saving (and cancelling) a new record returns to, e.g. the account a call was logged from."""
+              back: str | None = None, similar: list[Any] | None = None) -> Response:  # fmt: skip
+    """``back``: where saving (and cancelling) a new record returns to, e.g. the account a call was logged from;
+    ``similar``: records the new one may duplicate, shown before it is saved."""
     errors = {item.field: item.message for item in (error.errors if error else []) if item.field}
+    matched = [{"id": found.id, "title": found.title,
+                "fields": ", ".join(field_label(definition.fields[name]) for name in found.fields
+                                    if name in definition.fields)} for found in similar or []]  # fmt: skip
     context = {
-        "back": back,
+        "back": back, "similar": matched,
         "definition": definition, **labels(definition), "fields": forms.form_fields(definition), "values": values,
         "record_id": record_id, "errors": errors, "error": error, "theirs": theirs or {},
         "users": forms.active_users(connection), "field_label": field_label, "nav": nav or [],
@@ -124,6 +128,12 @@ async def create(object_name: str, request: Request, user: PageUser = Depends(pa
     with platform.records.reading(user.actor) as (_connection, _actor, schema):
         definition = schema.object(object_name)
     data = forms.read_form(form, forms.form_fields(definition))
+    similar = [] if form.get("confirm_similar") else similar_records(platform, user.actor, object_name, data)
+    if similar:
+        with platform.records.reading(user.actor) as (connection, actor, schema):
+            return form_page(request, user, schema.object(object_name), schema, connection, data, record_id=None,
+                             nav=navigation(platform, schema, actor), back=back_to(form.get("next")),
+                             similar=similar)  # fmt: skip
     try:
         record = platform.records.create(user.actor, object_name, data)
     except HuitongError as error:
@@ -134,6 +144,12 @@ async def create(object_name: str, request: Request, user: PageUser = Depends(pa
                              error=error, status=422, nav=navigation(platform, schema, actor),
                              back=back_to(form.get("next")))  # fmt: skip
     return redirect(request, back_to(form.get("next")) or f"/records/{object_name}/{record['id']}")
+
+
+def similar_records(platform: Platform, actor: Actor, object_name: str, values: dict[str, Any]) -> list[Any]:
+    """What the modules find that the new record may duplicate (only records the user may read)."""
+    return [similar for module in platform.modules if object_name in module.similar_records
+            for similar in module.similar_records[object_name](platform, actor, values)]  # fmt: skip
 
 
 def back_to(target: Any) -> str | None:

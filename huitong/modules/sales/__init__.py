@@ -9,6 +9,7 @@ from huitong.engine.records.context import Hooks
 from huitong.modules.sales import (
     competitor_pages,
     competitors,
+    duplicates,
     hooks_customers,
     hooks_pipeline,
     pool_reclaim,
@@ -46,4 +47,5 @@ module = Module(
         Screen({"en": "Pools", "zh_CN": "公海池"}, "/sales/pools", "pool"),
     ],
     periodic=[pool_reclaim.JOB],
+    similar_records=duplicates.SIMILAR,
 )

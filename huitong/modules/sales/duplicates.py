@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 from huitong.engine.errors import bad_request
 from huitong.engine.i18n import _
 from huitong.engine.meta.schema import Schema
-from huitong.engine.platform import Platform
+from huitong.engine.platform import Platform, SimilarFinder, SimilarRecord
 from huitong.engine.query.listing import Listing
 from huitong.engine.records.context import Actor
 from huitong.engine.search.query import MAX_LIMIT, search
@@ -134,3 +134,16 @@ def matching(
             found.append({"id": record["id"], "title": title, "fields": fields, "record": record})
     found.sort(key=lambda match: (-len(match["fields"]), match["id"]))
     return found
+
+
+def similar_finder(object_name: str) -> SimilarFinder:
+    """The create form's warning for ``object_name``: at most five records the user may read that look alike."""
+
+    def similar(platform: Platform, actor: Actor, values: Mapping[str, Any]) -> list[SimilarRecord]:
+        found = find(platform, actor, object_name, values)[:5]
+        return [SimilarRecord(match["id"], str(match["title"]), tuple(match["fields"])) for match in found]
+
+    return similar
+
+
+SIMILAR = {name: similar_finder(name) for name in RULES}
