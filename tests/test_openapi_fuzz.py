@@ -33,6 +33,12 @@ SEED = int(os.environ.get("HUITONG_FUZZ_SEED", "20260318"))
 # every operation, some 4000 requests) runs: all of it on SQLite, a smaller run on PostgreSQL to keep the suite fast.
 RUNS = {"sqlite": (20, True), "postgresql": (10, False)}
 DOCUMENT = "/api/v1/openapi.json"
+# Every object's records are served by the same generic routes; what differs is the fields and the hooks. The
+# fuzzing run covers the custom objects, the main sales objects, a master-detail child and an activity (with 30-odd
+# objects in the document, fuzzing every one took over half an hour; contact, lead and pool are to be looked at);
+# the other test calls every object's routes.
+FUZZED_OBJECTS = ("x_site", "x_equipment", "account", "opportunity", "opportunity_contact_role", "task")
+OTHER_OBJECTS = rf"^/api/v1/records/(?!(?:{'|'.join(FUZZED_OBJECTS)})(?:/|$))"
 
 
 def load_schema(api: Api, backend: str = "sqlite") -> OpenApiSchema:
@@ -113,7 +119,7 @@ def test_operations_on_existing_records_conform_to_the_document(equipment: Api) 
 def test_fuzzing_finds_no_server_error_and_no_undocumented_response(equipment: Api, backend: str) -> None:
     # given
     seed_records(equipment)
-    schema = load_schema(equipment, backend)
+    schema = load_schema(equipment, backend).exclude(path_regex=OTHER_OBJECTS)
     failures: list[str] = []
     tested: dict[str, int] = {}
     # when
