@@ -48,9 +48,8 @@ def test_log_a_call_from_an_account_page(browser: Browser, server: LiveServer) -
     page.locator("#f-duration_seconds").fill("420")
     page.locator("#f-notes").fill("客户确认下周三来公司参观，需准备演示环境")
     page.get_by_role("button", name="保存").click()
-    page.wait_for_url(re.compile(r"/records/call/\d+$"))
+    page.wait_for_url(re.compile(rf"/records/account/{account_id}$"))  # back where the call was logged from
 
-    page.goto(f"/records/account/{account_id}")
     first = page.locator("#activity-items .activity-call").first  # upcoming tasks and events sort above it
     expect(first).to_contain_text("客户确认下周三来公司参观")
     expect(first).to_contain_text("7 分 0 秒")
