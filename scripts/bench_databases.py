@@ -4,10 +4,24 @@ from __future__ import annotations
 
 import platform as host
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
 import psycopg
+
+
+def kept_database(kind: str, sqlite_path: Path, postgres_url: str, postgres_name: str) -> str:
+    """The address of the database an earlier ``--keep`` run left (for ``--reuse``)."""
+    return f"sqlite:///{sqlite_path}" if kind == "sqlite" else postgres_url.rpartition("/")[0] + "/" + postgres_name
+
+
+def bench_database(
+    kind: str, sqlite_path: Path, postgres_url: str, postgres_name: str, *, keep: bool, reuse: bool
+) -> AbstractContextManager[str]:
+    """A fresh database for the run, or with ``reuse`` the one an earlier ``--keep`` run left."""
+    if reuse:
+        return nullcontext(kept_database(kind, sqlite_path, postgres_url, postgres_name))
+    return fresh_database(kind, sqlite_path, postgres_url, postgres_name, keep=keep)
 
 
 def remove_sqlite(path: Path) -> None:

@@ -24,7 +24,6 @@ import random
 import sqlite3
 import time
 from collections.abc import Callable
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -44,7 +43,7 @@ from huitong.modules.sales.forecast import default_range, forecast
 from huitong.modules.sales.funnel import funnel
 from huitong.modules.sales.process_store import ensure_default, process_in
 from huitong.modules.sales.processes import Process
-from scripts.bench_databases import cpu_model, fresh_database
+from scripts.bench_databases import bench_database, cpu_model
 from scripts.bench_security import Org, build_people, commit, percentile, quick_hashes
 
 WORK_DIR = Path("var/bench-sales")
@@ -302,7 +301,9 @@ def measure(p: Platform, run: DatabaseRun, kind: str, url: str, process: Process
 
 def run_database(kind: str, args: argparse.Namespace) -> DatabaseRun:
     started = time.monotonic()
-    with database(kind, args) as url:
+    with bench_database(
+        kind, WORK_DIR / "sales.db", args.postgres_url, POSTGRES_DATABASE, keep=args.keep, reuse=args.reuse
+    ) as url:
         p = build_platform(Settings(database_url=url))
         try:
             p.migrate()
@@ -322,14 +323,6 @@ def run_database(kind: str, args: argparse.Namespace) -> DatabaseRun:
             p.close()
     run.seconds = time.monotonic() - started
     return run
-
-
-def database(kind: str, args: argparse.Namespace) -> Any:
-    if not args.reuse:
-        return fresh_database(kind, WORK_DIR / "sales.db", args.postgres_url, POSTGRES_DATABASE, keep=args.keep)
-    kept = f"sqlite:///{WORK_DIR / 'sales.db'}" if kind == "sqlite" else (
-        args.postgres_url.rpartition("/")[0] + "/" + POSTGRES_DATABASE)  # fmt: skip
-    return nullcontext(kept)
 
 
 def build(p: Platform, args: argparse.Namespace, run: DatabaseRun) -> int:

@@ -19,7 +19,6 @@ import platform as host
 import random
 import sqlite3
 import time
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,7 +39,7 @@ from huitong.engine.search.terms import normalize_query, upper_bound
 from huitong.engine.security import sharing
 from huitong.engine.system_tables import users
 from scripts.bench_data import GIVEN, SURNAMES
-from scripts.bench_databases import cpu_model, fresh_database
+from scripts.bench_databases import bench_database, cpu_model
 from scripts.bench_security import Org, build_org, create_object, percentile
 
 WORK_DIR = Path("var/bench-search")
@@ -180,7 +179,7 @@ def floor_sql(dialect: str, rep: int | None) -> str:
 def run_database(kind: str, args: argparse.Namespace) -> DatabaseRun:
     started = time.monotonic()
     path = WORK_DIR / "search.db"
-    with database(kind, path, args) as url:
+    with bench_database(kind, path, args.postgres_url, POSTGRES_DATABASE, keep=args.keep, reuse=args.reuse) as url:
         p = build_platform(Settings(database_url=url))
         p.migrate()
         with p.db.read() as connection:
@@ -238,15 +237,6 @@ def run_database(kind: str, args: argparse.Namespace) -> DatabaseRun:
         p.close()
     run.seconds = time.monotonic() - started
     return run
-
-
-def database(kind: str, path: Path, args: argparse.Namespace) -> Any:
-    if not args.reuse:
-        return fresh_database(kind, path, args.postgres_url, POSTGRES_DATABASE, keep=args.keep)
-    kept_url = (
-        f"sqlite:///{path}" if kind == "sqlite" else args.postgres_url.rpartition("/")[0] + "/" + POSTGRES_DATABASE
-    )
-    return nullcontext(kept_url)
 
 
 def kept_admin(p: Platform) -> int:

@@ -40,7 +40,7 @@ from huitong.engine.security import users as user_service
 from huitong.engine.security.tables import record_shares
 from huitong.engine.system_tables import users
 from scripts.bench_data import OBJECT, TABLE, DealMaker, ListParams, field_specs, list_params, object_spec
-from scripts.bench_databases import cpu_model, fresh_database
+from scripts.bench_databases import bench_database, cpu_model, fresh_database
 
 WORK_DIR = Path("var/bench-security")
 POSTGRES_DATABASE = "huitong_bench_security"
@@ -358,19 +358,6 @@ def explain(p: Platform, run: DatabaseRun, kind: str, item: ListParams) -> None:
 
 
 # -- one database --------------------------------------------------------------------------------------------------
-def kept_database(kind: str, args: argparse.Namespace) -> Any:
-    """The database an earlier ``--keep`` run left, migrated to the current code (nothing is reloaded)."""
-
-    @contextmanager
-    def kept() -> Iterator[str]:
-        if kind == "sqlite":
-            yield f"sqlite:///{WORK_DIR / 'bench-security.db'}"
-        else:
-            yield args.postgres_url.rpartition("/")[0] + "/" + POSTGRES_DATABASE
-
-    return kept()
-
-
 def kept_users(p: Platform) -> list[UserRun]:
     """build_org makes users in order: the regional managers are user008–user015, team 2's first rep user041."""
     with p.db.read() as connection:
@@ -427,7 +414,9 @@ def run_database(kind: str, args: argparse.Namespace) -> DatabaseRun:
 
 def reuse_database(kind: str, args: argparse.Namespace) -> DatabaseRun:
     started = time.monotonic()
-    with kept_database(kind, args) as url:
+    with bench_database(
+        kind, WORK_DIR / "bench-security.db", args.postgres_url, POSTGRES_DATABASE, keep=True, reuse=True
+    ) as url:
         p = build_platform(Settings(database_url=url))
         try:
             p.migrate()
