@@ -105,3 +105,23 @@ def cell(schema: Schema, field: FieldDef, record: Mapping[str, Any], names: Mapp
         target = field.options.get("target")
         return Cell(str(label) if label not in (None, "") else f"#{value}", f"/records/{target}/{value}")
     return Cell(field.field_type.display(field, value))
+
+
+def shown_changes(
+    connection: Connection, schema: Schema, definition: ObjectDef, changes: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Each change with its old and new values as the page shows values: a picklist's label, a user's name, a link
+    to a looked-up record (by id: its title could name a record the reader may not see), a date in their format."""
+    users = [change[side] for change in changes for side in ("old", "new")
+             if change["field"] in definition.fields and definition.fields[change["field"]].field_type.widget == "user"
+             and change[side] is not None]  # fmt: skip
+    names = user_names(connection, users)
+    for change in changes:
+        field = definition.fields.get(change["field"])
+        for side in ("old", "new"):
+            value = change[side]
+            change[f"{side}_cell"] = (
+                Cell("" if value is None else str(value)) if field is None
+                else cell(schema, field, {field.name: value}, names)
+            )  # fmt: skip
+    return changes

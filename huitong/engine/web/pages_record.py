@@ -229,26 +229,6 @@ def record_panels(part: PagePart) -> list[Markup]:
     return shown
 
 
-def shown_changes(
-    connection: Any, schema: Schema, definition: ObjectDef, changes: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """Each change with its old and new values as the page shows values: a picklist's label, a user's name, a link
-    to a looked-up record (by id: its title could name a record the reader may not see), a date in their format."""
-    users = [change[side] for change in changes for side in ("old", "new")
-             if change["field"] in definition.fields and definition.fields[change["field"]].field_type.widget == "user"
-             and change[side] is not None]  # fmt: skip
-    names = cells.user_names(connection, users)
-    for change in changes:
-        field = definition.fields.get(change["field"])
-        for side in ("old", "new"):
-            value = change[side]
-            change[f"{side}_cell"] = (
-                cells.Cell("" if value is None else str(value)) if field is None
-                else cells.cell(schema, field, {field.name: value}, names)
-            )  # fmt: skip
-    return changes
-
-
 # After /new: a path parameter would otherwise take "new" for a record id.
 @router.get("/records/{object_name}/{record_id}")
 def record_page(object_name: str, record_id: PathId, request: Request, user: PageUser = Depends(page_user)) -> Response:
@@ -263,7 +243,7 @@ def record_page(object_name: str, record_id: PathId, request: Request, user: Pag
         shown = {f.name: cells.cell(schema, f, record, names) for f in all_fields}
         hidden = [name for name in platform.cache.current(connection).object(object_name).fields
                   if name not in definition.fields]  # fmt: skip
-        changes = shown_changes(connection, schema, definition,
+        changes = cells.shown_changes(connection, schema, definition,
                                 history.history_of(connection, object_name, record_id, limit=50, hidden=hidden))  # fmt: skip
         changed_by = cells.user_names(connection, [c["changed_by"] for c in changes])
         shares = sharing.list_shares(connection, object_name, record_id)

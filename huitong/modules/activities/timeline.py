@@ -88,7 +88,8 @@ def changes(platform: Platform, connection: Connection, schema: Schema, object_n
     every = platform.cache.current(connection, schema.version).object(object_name)
     hidden = [name for name in every.fields if name not in definition.fields]
     found = history.history_of(connection, object_name, record_id, limit=limit, hidden=hidden)
-    return [Item("change", instant(change["changed_at"]), change) for change in found]
+    shown = cells.shown_changes(connection, schema, definition, found)  # labels, names, links: as the page shows
+    return [Item("change", instant(change["changed_at"]), change) for change in shown]
 
 
 def kind_labels(schema: Schema) -> dict[str, str]:
