@@ -154,7 +154,9 @@ def similar_records(platform: Platform, actor: Actor, object_name: str, values: 
 
 def back_to(target: Any) -> str | None:
     """A page on this site to return to after saving, or None (an address elsewhere is never followed)."""
-    return safe_next(target) if isinstance(target, str) and target and safe_next(target) == target else None
+    if not isinstance(target, str) or not target:
+        return None
+    return target if safe_next(target) == target else None
 
 
 @router.get("/records/{object_name}/{record_id}/edit")
