@@ -18,6 +18,7 @@ from huitong.engine.meta.model import ObjectDef
 from huitong.engine.meta.registry import MetadataCache
 from huitong.engine.meta.schema import Schema
 from huitong.engine.meta.types.base import FilterEnv
+from huitong.engine.notices import Notices, NoticeSink
 from huitong.engine.records.context import Actor, Hooks
 from huitong.engine.records.service import Clock, RecordService, utc_now
 from huitong.engine.security import sharing  # noqa: F401 - registers its check before a field is deleted
@@ -138,6 +139,8 @@ class Module:
     home_widgets: list[HomeWidget] = field(default_factory=list)
     # object → finder: the create form warns with the records it finds, and saves when the user confirms
     similar_records: Mapping[str, SimilarFinder] = field(default_factory=dict)
+    # stores and delivers the notices any module sends (engine/notices.py); the notification centre has one
+    notice_sink: NoticeSink | None = None
 
 
 class Platform:
@@ -157,10 +160,13 @@ class Platform:
         self.access = access or SecurityPolicy(self.cache, self.filter_env)
         self.zone = ZoneInfo(settings.timezone)
         self.clock = clock
-        self.records = RecordService(self.db, self.cache, self.hooks, self.access, self.zone, clock)
+        self.notices = Notices(self.access)
+        self.records = RecordService(self.db, self.cache, self.hooks, self.access, self.zone, clock, self.notices)
         for module in self.modules:
             if module.install_hooks:
                 module.install_hooks(self.hooks)
+            if module.notice_sink:
+                self.notices.register(module.notice_sink)
 
     @property
     def standard_objects(self) -> list[ObjectDef]:

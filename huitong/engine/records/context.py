@@ -19,6 +19,7 @@ EVENTS: tuple[Event, ...] = (
 ANY_OBJECT = "*"
 
 if TYPE_CHECKING:
+    from huitong.engine.notices import Notice
     from huitong.engine.records.service import RecordService
 
 
@@ -49,6 +50,10 @@ class WriteContext:
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` once the transaction has committed (e.g. queue a job, send a notification)."""
         self.after_commit.append(callback)
+
+    def notify(self, notice: Notice) -> Notice | None:
+        """Tell ``notice.recipients`` (those who may read its record) through the notification centre."""
+        return self.records.notices.send(self, notice)
 
 
 @dataclass

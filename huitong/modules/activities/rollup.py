@@ -14,15 +14,12 @@ policy that lets the system write, on the whole schema (a field hidden from the 
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
 from huitong.engine.records.context import HookCall, WriteContext
-from huitong.engine.records.service import RecordService
-from huitong.engine.security.access import AccessPolicy
 from huitong.modules.activities.moments import instant
 from huitong.modules.activities.objects import RELATIONS
 
@@ -52,22 +49,13 @@ def roll_up_activity(context: WriteContext, kind: str, values: dict[str, Any]) -
     when = contact_moment(kind, values, context.now)
     if when is None:
         return 0
-    system = system_context(context)
+    system = context.records.system_context(context)
     moved = 0
     for name, field_name in RELATIONS.items():
         record_id = values.get(name)
         if record_id is not None and name in system.schema.objects:
             moved += advance(system, name, field_name, record_id, when)
     return moved
-
-
-def system_context(context: WriteContext) -> WriteContext:
-    """The same transaction, acting as the system: a record service whose policy allows every write, and the schema
-    with every field. After-commit work still runs with the transaction's."""
-    service = context.records
-    system = RecordService(service.db, service.cache, service.hooks, AccessPolicy(), service.zone, service.clock)
-    schema = service.cache.current(context.connection, context.schema.version)
-    return replace(context, records=system, schema=schema)
 
 
 def advance(context: WriteContext, object_name: str, field_name: str, record_id: int, when: datetime) -> int:
