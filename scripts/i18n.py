@@ -2,10 +2,11 @@
 
 Run as ``python -m scripts.i18n extract|update|check`` (see docs/i18n.md):
 
-- ``extract`` writes ``huitong/locale/messages.pot`` from every ``_()``/``gettext()`` call under ``huitong/``;
+- ``extract`` writes ``huitong/locale/messages.pot`` from every ``_()``/``gettext()`` call (and ``N_()``, marked to translate later) under ``huitong/``;
 - ``update`` extracts, then merges the template into each locale's ``messages.po``: translations are kept, new
   messages are added, messages gone from the code are kept as obsolete (``#~``) entries; in ``en`` every
   translation is the message itself, so that catalog is always complete;
+- ``translate FILE`` sets zh_CN translations from a JSON file ``{msgid: translation}``;
 - ``check`` exits non-zero listing every message missing, untranslated or still fuzzy in a catalog, every
   translation whose ``%(name)s`` placeholders differ from the message's, and every call that cannot be extracted.
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import ast
 import io
+import json
 import re
 import sys
 from collections import defaultdict
@@ -49,7 +51,7 @@ CATALOG_HEADER = (
     "# Kept up to date by `python -m scripts.i18n update`; edit the msgstr lines, see docs/i18n.md.\n#"
 )
 # The names huitong.engine.i18n exports for translating; None means "the first argument is the message".
-KEYWORDS: dict[str, None] = {"_": None, "gettext": None}
+KEYWORDS: dict[str, None] = {"_": None, "gettext": None, "N_": None, "gettext_noop": None}
 JINJA = "jinja2.ext:babel_extract"
 TRANSLATOR_COMMENT_TAG = "Translators:"
 
@@ -266,6 +268,22 @@ def update() -> None:
             print(f"  {message_id}")
 
 
+def translate(path: Path, locale: str = "zh_CN") -> None:
+    """Fill ``locale``'s translations from a JSON file ``{msgid: translation}`` (after ``update``); unknown msgids
+    are reported, not added, so a typo cannot create a message the code never asks for."""
+    translations = json.loads(path.read_text(encoding="utf-8"))
+    catalog = read_catalog(catalog_path(locale), locale)
+    for message_id, translation in translations.items():
+        message = catalog.get(message_id)
+        if message is None:
+            print(f"  not in the catalog: {message_id}")
+            continue
+        message.string = translation
+        message.flags.discard("fuzzy")
+    write_if_changed(catalog_path(locale), catalog)
+    print(f"{relative(catalog_path(locale))}: {len(needs_translation(catalog))} to translate")
+
+
 def check() -> int:
     problems = find_problems()
     for problem in problems:
@@ -279,12 +297,18 @@ def check() -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scripts.i18n", description=DESCRIPTION)
-    parser.add_argument("command", choices=("extract", "update", "check"))
-    command = parser.parse_args(argv).command
+    parser.add_argument("command", choices=("extract", "update", "check", "translate"))
+    parser.add_argument("file", nargs="?", type=Path, help="translate: a JSON file {msgid: zh_CN translation}")
+    arguments = parser.parse_args(argv)
+    command = arguments.command
     if command == "extract":
         extract()
     elif command == "update":
         update()
+    elif command == "translate":
+        if arguments.file is None:
+            parser.error("translate needs a JSON file")
+        translate(arguments.file)
     else:
         return check()
     return 0

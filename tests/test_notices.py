@@ -45,10 +45,10 @@ def test_a_notice_reaches_only_active_recipients_who_may_read_its_record(
             Notice(
                 "mention",
                 (outsider_id, owner_id, former_id, owner_id),
-                "{actor} mentioned you",
+                "%(actor)s mentioned you",
                 object="account",
                 record_id=account["id"],
-            )  # fmt: skip
+            )
         )
 
     # Then only the owner receives it

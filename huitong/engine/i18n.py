@@ -45,6 +45,15 @@ def gettext(message: str) -> str:
 _ = gettext
 
 
+def gettext_noop(message: str) -> str:
+    """Mark ``message`` for the catalogs without translating it now: it is translated later, in the reader's
+    language (a notice stored for several recipients)."""
+    return message
+
+
+N_ = gettext_noop
+
+
 def negotiate(accept_language: str | None) -> str:
     """Pick zh_CN or en from an Accept-Language header; Chinese of any region reads zh_CN."""
     if not accept_language:

@@ -31,8 +31,8 @@ if TYPE_CHECKING:
 class Notice:
     """One thing to tell some users.
 
-    ``message`` is a gettext msgid with ``{name}`` fields filled from ``params`` in each recipient's language
-    (mark it with ``N_``); ``params`` are plain text (a record's title, an amount already formatted). ``kind`` names
+    ``message`` is a gettext msgid with ``%(name)s`` fields filled from ``params`` in each recipient's language
+    (mark it with ``huitong.engine.i18n.N_``); ``params`` are plain text (a record's title, an amount already formatted). ``kind`` names
     what happened (``mention``, ``assignment``, ``task_reminder``, ``overdue``, ``pool_reclaim``, ``deal_won``,
     ``announcement``, ``birthday`` …): users choose channels per kind. ``key``, when given, makes the notice once
     only: the same key never reaches the same user twice (a reminder sent by two workers at once).
