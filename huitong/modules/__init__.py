@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 from huitong.engine.platform import Module
-from huitong.modules import activities, sales
+from huitong.modules import activities, collaboration, notifications, sales, work_reports
 
-MODULES: list[Module] = [sales.module, activities.module]
+# In dependency order: activities point at sales records; the rest point at both.
+MODULES: list[Module] = [
+    sales.module,
+    activities.module,
+    notifications.module,
+    collaboration.module,
+    work_reports.module,
+]
