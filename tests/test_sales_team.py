@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from huitong.engine.notices import Notice
 from huitong.engine.platform import Platform
 from tests.conftest import Api
 from tests.security_fixtures import add_user, tree
@@ -51,10 +52,13 @@ def test_only_who_manages_the_deal_changes_its_team(api: Api, user_api: Api) -> 
 
 
 def test_a_won_deal_is_good_news_for_the_owners_managers(api: Api, platform: Platform) -> None:
+    heard: list[Notice] = []
+    platform.notices.register(lambda context, notice: heard.append(notice))
     roles = tree(api, "roles", [("销售总监", None), ("华东经理", "销售总监"), ("华东代表", "华东经理")])
-    _rep, rep = add_user(api, platform, "rep1", role=roles["华东代表"])
+    _rep, rep = add_user(api, platform, "rep1", role=roles["华东代表"], display_name="王伟")
     _peer, peer = add_user(api, platform, "rep2", role=roles["华东代表"])
-    _boss, boss = add_user(api, platform, "boss", role=roles["华东经理"])
+    boss_id, boss = add_user(api, platform, "boss", role=roles["华东经理"])
+    director_id, _ = add_user(api, platform, "director", role=roles["销售总监"])
     deal = created(rep, name="苏州工厂MES", amount="880000")
     assert boss.get("/api/v1/records/sales_good_news").json()["records"] == []
     won = rep.patch(f"/api/v1/records/opportunity/{deal['id']}", {"stage": "won", "version": deal["version"]})
@@ -62,8 +66,13 @@ def test_a_won_deal_is_good_news_for_the_owners_managers(api: Api, platform: Pla
     (news,) = boss.get("/api/v1/records/sales_good_news").json()["records"]
     assert news["opportunity"] == deal["id"] and news["amount"] == "880000.00" and "苏州工厂MES" in news["title"]
     assert peer.get("/api/v1/records/sales_good_news").json()["records"] == []
+    # and the manager chain, nearest first, is told once (the peer is not)
+    (notice,) = heard
+    assert (notice.kind, notice.recipients, notice.record_id) == ("deal_won", (boss_id, director_id), deal["id"])
+    assert notice.params["owner"] == "王伟" and notice.params["deal"] == "苏州工厂MES"
     again = rep.patch(f"/api/v1/records/opportunity/{deal['id']}", {"next_step": "回款", "version": 2})
     assert again.status_code == 200 and len(boss.get("/api/v1/records/sales_good_news").json()["records"]) == 1
+    assert len(heard) == 1
 
 
 def test_contact_roles_name_the_customers_side(api: Api) -> None:

@@ -63,6 +63,10 @@ class AccessPolicy:
         """Whether ``actor`` may transfer and share the records ``owner`` owns."""
         return True
 
+    def managers_of(self, actor: Actor, user_id: int) -> list[int]:
+        """The manager chain of ``user_id`` (nearest first), for telling managers about their team's work."""
+        return []
+
     def check_owner(self, actor: Actor, definition: ObjectDef, current: int | None, new: int) -> None:
         """Raise unless ``actor`` may make ``new`` the owner of a record owned by ``current`` (None: a new record)."""
 

@@ -193,6 +193,22 @@ class SecurityModel:
             and self.role_paths.get(other.role_id, "").startswith(path)
         )
 
+    def managers_of(self, user_id: int) -> list[int]:
+        """The active users whose role is above this user's role, nearest first: the manager chain."""
+        user = self.users.get(user_id)
+        if user is None or user.role_id is None:
+            return []
+        path = self.role_paths[user.role_id]
+        above = [
+            (len(self.role_paths[other.role_id]), other.id)
+            for other in self.users.values()
+            if other.active
+            and other.role_id is not None
+            and other.role_id != user.role_id
+            and path.startswith(self.role_paths.get(other.role_id, "\0"))
+        ]
+        return [other for _, other in sorted(above, reverse=True)]
+
     # -- one user ----------------------------------------------------------------------------------------------
     def context(self, user_id: int) -> UserContext:
         found = self._contexts.get(user_id)

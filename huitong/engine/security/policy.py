@@ -324,6 +324,10 @@ class SecurityPolicy(AccessPolicy):
             or (owner in user.subordinate_ids and model.default_for(definition.name).grant_via_hierarchy)
         )
 
+    def managers_of(self, actor: Actor, user_id: int) -> list[int]:
+        model, _ = self._context(actor)
+        return model.managers_of(user_id)
+
     def check_owner(self, actor: Actor, definition: ObjectDef, current: int | None, new: int) -> None:
         """Choosing the owner of a new record, or transferring one: whoever may manage the current owner's records
         (for a new record, the chosen owner's); the new owner must be an active user."""

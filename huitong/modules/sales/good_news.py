@@ -2,16 +2,18 @@
 
 When an opportunity is won, a ``sales_good_news`` record is written in the same transaction, owned by the deal's
 owner: whoever sees the owner's records through the role hierarchy (their managers, up the chain) sees it in the
-good-news list. The notifications issue will push it to them; the record is what it will push.
+good-news list, and each of them who may read the deal is notified (kind ``deal_won``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from huitong.engine.i18n import _
+from huitong.engine.i18n import N_, _
 from huitong.engine.meta.declare import field, standard_object
+from huitong.engine.notices import Notice, notice_params
 from huitong.engine.records.context import HookCall, Hooks
+from huitong.engine.web.cells import user_names
 
 sales_good_news = standard_object(
     "sales_good_news", "Good news", "喜报",
@@ -46,3 +48,24 @@ def write(call: HookCall, service: Any) -> None:
     if deal.get("owner") and service.access.may_manage(call.context.actor, definition, deal["owner"]):
         news["owner"] = deal["owner"]  # the owner's managers see it through the role hierarchy
     service.create_in(call.context, "sales_good_news", news)
+    tell_managers(call, service, deal, shown)
+
+
+def tell_managers(call: HookCall, service: Any, deal: dict[str, Any], amount: str) -> None:
+    owner = deal.get("owner") or call.context.actor.user_id
+    managers = service.access.managers_of(call.context.actor, owner)
+    if not managers:
+        return
+    owner_name = user_names(call.context.connection, [owner]).get(owner, "")
+    call.context.notify(
+        Notice(
+            "deal_won",
+            tuple(managers),
+            N_("%(owner)s won %(deal)s %(amount)s"),
+            notice_params(owner=owner_name, deal=deal.get("name"), amount=amount),
+            object="opportunity",
+            record_id=call.record_id,
+            actor_id=call.context.actor.user_id,
+            key=f"deal_won:{call.record_id}",  # won once: reopening and winning again does not ring twice
+        )
+    )
