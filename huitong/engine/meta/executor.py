@@ -34,6 +34,7 @@ from huitong.engine.meta.schema import (
     system_fields,
     unique_index_name,
 )
+from huitong.engine.security.audit import security_changed
 from huitong.engine.security.tables import (
     field_permissions,
     object_permissions,
@@ -94,6 +95,24 @@ class _Executor:
         table.create(self.connection)
         for field_definition in definition.fields.values():
             self.create_indexes(definition, field_definition)
+        self.declare_sharing_default(definition)
+
+    def declare_sharing_default(self, definition: ObjectDef) -> None:
+        """A standard object may say who reads its records until an administrator decides otherwise:
+        ``options={"sharing_default": {"access": "private", "grant_via_hierarchy": False}}`` keeps a person's
+        notifications from their manager. Written only when the object is created, so never over a choice made later."""
+        declared = definition.options.get("sharing_default")
+        if not isinstance(declared, dict):
+            return
+        self.connection.execute(delete(sharing_defaults).where(sharing_defaults.c.object_name == definition.name))
+        self.connection.execute(
+            insert(sharing_defaults).values(
+                object_name=definition.name,
+                access=str(declared.get("access", "private")),
+                grant_via_hierarchy=bool(declared.get("grant_via_hierarchy", True)),
+            )
+        )
+        security_changed(self.connection)
 
     def update_object(self, action: UpdateObject) -> None:
         after = action.after
