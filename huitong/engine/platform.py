@@ -141,6 +141,9 @@ class Module:
     similar_records: Mapping[str, SimilarFinder] = field(default_factory=dict)
     # stores and delivers the notices any module sends (engine/notices.py); the notification centre has one
     notice_sink: NoticeSink | None = None
+    # templates base.html includes in every page's top bar, before the user menu (the notification bell); they see
+    # the page's ``user``, ``request`` and ``locale`` only, so they must not read the database while rendering
+    top_bar: list[str] = field(default_factory=list)
 
 
 class Platform:

@@ -110,9 +110,10 @@ def render(
     platform: Platform = request.app.state.platform
     folders = tuple(str(module.templates) for module in platform.modules if module.templates)
     template = environment(folders).get_template(name)
+    top_bar = [item for module in platform.modules for item in module.top_bar]
     html = template.render(
         request=request, user=user, locale=current_locale.get(), htmx=request.headers.get("hx-request") == "true",
-        **context,
+        top_bar=top_bar, **context,
     )  # fmt: skip
     return HTMLResponse(html, status_code=status, headers=dict(headers or {}))
 
