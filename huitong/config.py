@@ -28,6 +28,15 @@ class Settings:
     token_days: int | None = None
     host: str = "127.0.0.1"
     port: int = 8000
+    # Where the CRM is reached, for links in emails; and the SMTP server notifications are mailed through (no
+    # host: no email).
+    public_url: str = "http://127.0.0.1:8000"
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "huitong@localhost"
+    smtp_starttls: bool = False
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -51,6 +60,8 @@ def _coerce(cls: type[Settings], name: str, value: Any) -> Any:
     kind = str(declared[name])
     if value in ("", None) and "None" in kind:
         return None
+    if kind.startswith("bool"):
+        return value if isinstance(value, bool) else str(value).strip().lower() in ("1", "true", "yes", "on")
     if kind.startswith("int"):
         return int(value)
     return value
