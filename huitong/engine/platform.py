@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection
+from sqlalchemy import ColumnElement, Connection, and_, or_
 
 from huitong.config import Settings
 from huitong.engine.db import Database
@@ -96,6 +96,64 @@ class RecordPanel:
     objects: Sequence[str] | None = None
 
 
+@dataclass(frozen=True, order=True)
+class TimelineCursor:
+    """Where a page of a timeline ends. Timelines show entries newest first by (when, kind, id), all descending,
+    so that entries of several sources at the same instant still page without gaps or repeats."""
+
+    when: datetime
+    kind: str
+    id: int
+
+    def older(self, kind: str, when: Any, id_: Any) -> ColumnElement[bool]:
+        """SQL: the rows of a ``kind`` source (its ``when`` and ``id_`` columns) that come after this cursor."""
+        if kind < self.kind:
+            return when <= self.when
+        if kind > self.kind:
+            return when < self.when
+        return or_(when < self.when, and_(when == self.when, id_ < self.id))
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One thing a source shows in a timeline, as its own HTML (already escaped), about record ``record_id`` of
+    ``object`` (None: about no record, such as a colleague's post)."""
+
+    when: datetime
+    kind: str
+    id: int
+    html: str
+    object: str | None = None
+    record_id: int | None = None
+
+    @property
+    def cursor(self) -> TimelineCursor:
+        return TimelineCursor(self.when, self.kind, self.id)
+
+
+@dataclass(frozen=True)
+class TimelineQuery:
+    """What a timeline asks a source: the reader's page (``part``), the records the entries must be about (object →
+    ids, each one the reader may read: the record of a record page, or the records a user follows), and at most
+    ``limit`` entries, newest first, that come after ``before`` (None: from the newest)."""
+
+    part: PagePart
+    records: Mapping[str, Sequence[int]]
+    before: TimelineCursor | None
+    limit: int
+
+
+@dataclass(frozen=True)
+class TimelineSource:
+    """Entries a module adds to record timelines and the work circle feed (comments …), next to the activities and
+    field changes: ``kind`` is what its filter chip filters by, ``label`` the chip's text, ``entries`` reads them as
+    the reader (through the query engine) and renders each with the module's templates."""
+
+    kind: str
+    label: Mapping[str, str]
+    entries: Callable[[TimelineQuery], list[TimelineEntry]]
+
+
 @dataclass(frozen=True)
 class HomeWidget:
     """A card a module adds to the home workbench (today's tasks and schedule …): ``render`` returns its HTML, or
@@ -137,6 +195,8 @@ class Module:
     periodic: list[PeriodicJob] = field(default_factory=list)
     record_panels: list[RecordPanel] = field(default_factory=list)
     home_widgets: list[HomeWidget] = field(default_factory=list)
+    # entries of the module's kinds in every record's timeline and in the work circle feed
+    timeline_sources: list[TimelineSource] = field(default_factory=list)
     # object → finder: the create form warns with the records it finds, and saves when the user confirms
     similar_records: Mapping[str, SimilarFinder] = field(default_factory=dict)
     # stores and delivers the notices any module sends (engine/notices.py); the notification centre has one
