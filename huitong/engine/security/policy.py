@@ -31,6 +31,9 @@ from huitong.engine.security.tables import record_shares
 
 READ, READ_WRITE = "read", "read_write"
 MASTER_OPTION = "master_detail"
+# On an integer field holding a record id: the text field that names the record's object ({"record_of": "object_name"}).
+# Such a record (a comment) is about any record of any object, and is read exactly when that record is.
+RECORD_OF_OPTION = "record_of"
 MAX_BRANCHES = 400  # SQLite allows 500 terms in one compound SELECT
 PAGE = 51  # rows a list page reads (50 and one to know there is more): the scale of the cost estimate
 
@@ -129,6 +132,8 @@ class SecurityPolicy(AccessPolicy):
         grant = user.grant(definition.name)
         if not grant.read or grant.view_all or grant.modify_all or self._master_field(definition) is not None:
             return None
+        if self._record_reference(definition) is not None:
+            return None
         default = model.default_for(definition.name)
         if default.access != "private":
             return None
@@ -167,6 +172,15 @@ class SecurityPolicy(AccessPolicy):
         master = self._master_field(definition, seen)
         if master is not None:
             return self._through_master(model, user, definition, table, master, level, seen)
+        reference = self._record_reference(definition) if not seen else None
+        if reference is not None:
+            return self._through_record(model, user, definition, table, reference, level)
+        return self._own_rules(model, user, definition, table, level)
+
+    def _own_rules(
+        self, model: SecurityModel, user: UserContext, definition: ObjectDef, table: Any, level: str
+    ) -> ColumnElement[bool] | None:
+        """The object's own rules: organization-wide default, ownership and hierarchy, sharing rules and shares."""
         default = model.default_for(definition.name)
         if default.access == READ_WRITE or (level == READ and default.access == READ):
             return None
@@ -250,6 +264,48 @@ class SecurityPolicy(AccessPolicy):
         master_row = and_(master_table.c.id == table.c[field], master_table.c.deleted_at.is_(None))
         return exists().where(master_row if visible is None else and_(master_row, visible))
 
+    def _record_reference(self, definition: ObjectDef) -> tuple[str, str] | None:
+        """(object name field, record id field) of an object whose records are about any record (decisions/0013)."""
+        for field in self._full(definition).fields.values():
+            named = field.options.get(RECORD_OF_OPTION)
+            if named:
+                return str(named), field.name
+        return None
+
+    def _through_record(
+        self, model: SecurityModel, user: UserContext, definition: ObjectDef, table: Table,
+        reference: tuple[str, str], level: str,
+    ) -> ColumnElement[bool]:  # fmt: skip
+        """A record about another record (a comment on an account) is read exactly when that record is: one branch
+        per object the user may read, each looking the record up by id (as a detail looks up its master). Changing
+        it takes changing that record (modules narrow it further, e.g. to the author). A record about no record
+        (a post) follows the object's own rules, widened for reading to the people of the reader's department and
+        those below the reader in the role hierarchy: the colleagues whose work the reader shares."""
+        object_field, id_field = reference
+        schema = self.metadata.snapshot()
+        branches: list[ColumnElement[bool]] = []
+        for name, target in schema.objects.items():
+            grant = user.grant(name)
+            if name == definition.name or not (grant.read or grant.view_all):
+                continue
+            allowed = grant.view_all if level == READ else grant.modify_all
+            target_table = schema.table(name).alias(f"about_{name}")
+            visible = None if allowed else self._row_filter(model, user, target, target_table, level,
+                                                            frozenset({definition.name}))  # fmt: skip
+            row = and_(target_table.c.id == table.c[id_field], target_table.c.deleted_at.is_(None))
+            found = exists().where(row if visible is None else and_(row, visible))
+            branches.append(and_(table.c[object_field] == name, found))
+        own = self._own_rules(model, user, definition, table, level)
+        if level == READ:
+            colleagues = set(user.subordinate_ids) | {user.user_id}
+            if user.department_id is not None:
+                colleagues |= model.users_in_department(user.department_id)
+            mine = table.c.owner.in_(sorted(colleagues))
+            own = mine if own is None else or_(own, mine)
+        unattached = table.c[object_field].is_(None)
+        branches.append(unattached if own is None else and_(unattached, own))
+        return or_(*branches)
+
     # -- explaining -------------------------------------------------------------------------------------------
     def explain(
         self, connection: Connection, actor: Actor, definition: ObjectDef, table: Table, record_id: int
@@ -310,6 +366,9 @@ class SecurityPolicy(AccessPolicy):
         master = self._master_field(definition)
         if master is not None and holds(self._through_master(model, user, definition, table, master, READ)):
             found.append("master_record")
+        reference = self._record_reference(definition)
+        if reference is not None and holds(self._through_record(model, user, definition, table, reference, READ)):
+            found.append("record")
         return found
 
     # -- owners ------------------------------------------------------------------------------------------------
