@@ -18,6 +18,7 @@ from huitong.modules.sales import (
     routes_customers,
     routes_pipeline,
     routes_pools,
+    stage_overdue,
 )
 from huitong.modules.sales.definition import OBJECTS
 
@@ -46,6 +47,6 @@ module = Module(
         Screen({"en": "Visits this week", "zh_CN": "本周拜访"}, "/sales/visits", "account"),
         Screen({"en": "Pools", "zh_CN": "公海池"}, "/sales/pools", "pool"),
     ],
-    periodic=[pool_reclaim.JOB],
+    periodic=[pool_reclaim.JOB, stage_overdue.JOB],
     similar_records=duplicates.SIMILAR,
 )

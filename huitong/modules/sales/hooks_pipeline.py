@@ -4,7 +4,7 @@ the loss reason, and the stage history (written in the opportunity's own transac
 from __future__ import annotations
 
 import weakref
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -123,6 +123,10 @@ def apply_stage(
     now = call.context.now
     if moved:
         changes["stage_entered_at"] = now
+        # when the stage's expected duration runs out (the overdue sweep flags the deal then, once per stage)
+        late = stage.kind == "open" and stage.expected_days
+        changes["stage_due_at"] = now + timedelta(days=stage.expected_days or 0) if late else None
+        changes["overdue_notified_at"] = None
         candidates = (before.get("furthest_stage"), before.get("stage"), stage.value)
         reached = [str(v) for v in candidates if process.stage(v)]
         furthest = max(reached, key=process.order)

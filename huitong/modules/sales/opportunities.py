@@ -34,6 +34,8 @@ opportunity = standard_object(
         field("winning_competitor", "text", "Winning competitor (text, old)", "赢单竞争对手（文本，旧）", max_length=200),
         field("close_summary", "long_text", "Win/loss summary", "赢/输单总结", max_length=4000),
         field("stage_entered_at", "datetime", "In stage since", "进入本阶段时间"),
+        field("stage_due_at", "datetime", "Stage due", "本阶段应完成时间", indexed=True),
+        field("overdue_notified_at", "datetime", "Overdue flagged at", "超期提醒时间"),
         field("furthest_stage", "text", "Furthest stage reached", "到达的最远阶段", indexed=True, max_length=64),
         field("days_to_close", "decimal", "Days to close", "成交周期（天）", scale=1),
         field("last_activity_at", "datetime", "Last activity", "最后跟进时间", indexed=True),
