@@ -147,11 +147,13 @@ class TimelineQuery:
 class TimelineSource:
     """Entries a module adds to record timelines and the work circle feed (comments …), next to the activities and
     field changes: ``kind`` is what its filter chip filters by, ``label`` the chip's text, ``entries`` reads them as
-    the reader (through the query engine) and renders each with the module's templates."""
+    the reader (through the query engine) and renders each with the module's templates. ``composer``, when given,
+    renders what a record page's timeline shows above its entries to add one (a comment box), or None."""
 
     kind: str
     label: Mapping[str, str]
     entries: Callable[[TimelineQuery], list[TimelineEntry]]
+    composer: Callable[[PagePart], str | None] | None = None
 
 
 @dataclass(frozen=True)
