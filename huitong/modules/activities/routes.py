@@ -18,7 +18,6 @@ from huitong.engine.platform import PagePart, Platform
 from huitong.engine.web.pages import PageRoute, redirect, safe_next
 from huitong.engine.web.session import PageUser, page_user
 from huitong.modules.activities import fragments, task_actions, timeline, visits
-from huitong.modules.activities.objects import RELATIONS
 
 pages = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -29,13 +28,14 @@ def timeline_items(object_name: str, record_id: PathId, request: Request,
     """The timeline's items of one kind (or all) from page ``page`` on, for htmx to put in place."""
     kind = request.query_params.get("kind") or None
     page = request.query_params.get("page") or "1"
-    if object_name not in RELATIONS or (kind is not None and kind not in timeline.FILTERS) or not page.isdigit():
-        raise bad_request(_("There is no such timeline."), [FieldError("kind", "invalid_value", _("Unknown kind."))])
     platform = platform_of(request)
+    if (kind is not None and kind not in timeline.filters(platform)) or not page.isdigit():
+        raise bad_request(_("There is no such timeline."), [FieldError("kind", "invalid_value", _("Unknown kind."))])
     with platform.records.reading_object(user.actor, object_name) as (connection, actor, schema, definition):
-        platform.records.visible_row(connection, schema, actor, definition, record_id)  # 404 if not theirs to read
+        row = platform.records.visible_row(connection, schema, actor, definition, record_id)  # 404 if not theirs
+        part = PagePart(platform, request, user, connection, actor, schema, definition, row)
         context = timeline.context_of(platform, connection, actor, schema, object_name, record_id, kind,
-                                      max(1, min(int(page), 1000)))  # fmt: skip
+                                      max(1, min(int(page), 1000)), part)  # fmt: skip
         name = "activities_timeline_more.html" if int(page) > 1 else "activities_timeline_items.html"
         return fragments.response(platform, request, user, name, context)
 

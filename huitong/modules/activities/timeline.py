@@ -1,6 +1,9 @@
-"""A record's timeline (COL-1, first part): the activities about it and the changes of its tracked fields, newest
-first, filtered by kind, a page at a time. Activities are read through the query engine as the reader, so one they
-may not read never shows; changes of fields hidden from them are left out."""
+"""A record's timeline (COL-1): the activities about it, the changes of its tracked fields and what other modules
+add through ``Module.timeline_sources`` (comments …), newest first, filtered by kind, a page at a time. Activities
+are read through the query engine as the reader, so one they may not read never shows; changes of fields hidden
+from them are left out; each source reads its entries as the reader too.
+
+Every record page has it; the quick buttons for activities show on the pages of the records activities are about."""
 
 from __future__ import annotations
 
@@ -9,11 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from markupsafe import Markup
 from sqlalchemy import Connection
 
 from huitong.engine.i18n import _, localized
 from huitong.engine.meta.schema import Schema
-from huitong.engine.platform import PagePart, Platform
+from huitong.engine.platform import PagePart, Platform, TimelineCursor, TimelineEntry, TimelineQuery, TimelineSource
 from huitong.engine.query.listing import Listing
 from huitong.engine.records import history
 from huitong.engine.records.context import Actor
@@ -36,9 +40,61 @@ COMMON = ["id", "version", "owner", "activity_at", *RELATIONS]
 
 @dataclass
 class Item:
-    kind: str  # task, event, call, note, or change
+    kind: str  # task, event, call, note, change, or a source's kind
     when: datetime
     record: dict[str, Any]
+    html: Any = None  # a source's entry, rendered by its module
+
+
+def sources(platform: Platform) -> list[TimelineSource]:
+    """Other modules' timeline sources (this module's own entries are read here directly)."""
+    return [source for module in platform.modules for source in module.timeline_sources
+            if source.entries is not entries and source.kind not in FILTERS]  # fmt: skip
+
+
+def entries(query: TimelineQuery) -> list[TimelineEntry]:
+    """This module's timeline source, for others' timelines (the work circle feed asks with the records a user
+    follows): the activities about the asked records, newest first after the cursor, as the reader may read them."""
+    part = query.part
+    found: list[TimelineEntry] = []
+    for kind in KINDS:
+        about = [{"field": name, "op": "in", "value": sorted(ids)} for name, ids in query.records.items()
+                 if name in RELATIONS and ids]  # fmt: skip
+        if not about:
+            continue
+        conditions: list[Any] = [{"or": about}]
+        if query.before is not None:
+            conditions.append(older(query.before, kind))
+        records = activities(part.platform, part.connection, part.actor, part.schema, kind, {"and": conditions},
+                             ["-activity_at", "-id"], query.limit)  # fmt: skip
+        names = cells.user_names(part.connection, [record.get("owner") for record in records])
+        for record in records:
+            item = Item(kind, instant(record.get("activity_at")), record)
+            context = {"item": item, "schema": part.schema, "names": names, "now": part.platform.now(),
+                       "editable": {"task": part.platform.access.may(part.actor, part.schema.objects["task"], "edit")}}  # fmt: skip
+            html = fragments.html(part.platform, part.request, part.user, "activities_timeline_entry.html", context)
+            found.append(TimelineEntry(item.when, kind, int(record["id"]), html, *about_record(record)))
+    return found
+
+
+def about_record(record: dict[str, Any]) -> tuple[str | None, int | None]:
+    for name in ("opportunity", "contact", "account", "lead"):
+        if record.get(name):
+            return name, int(record[name])
+    return None, None
+
+
+def older(cursor: TimelineCursor, kind: str) -> dict[str, Any]:
+    """``TimelineCursor.older`` as a filter of the query engine, on ``activity_at``."""
+    if kind != cursor.kind:
+        return {"field": "activity_at", "op": "lte" if kind < cursor.kind else "lt", "value": cursor.when}
+    return {"or": [{"field": "activity_at", "op": "lt", "value": cursor.when},
+                   {"and": [{"field": "activity_at", "op": "eq", "value": cursor.when},
+                            {"field": "id", "op": "lt", "value": cursor.id}]}]}  # fmt: skip
+
+
+def filters(platform: Platform) -> set[str]:
+    return {*FILTERS, *(source.kind for source in sources(platform))}
 
 
 def activities(platform: Platform, connection: Connection, actor: Actor, schema: Schema, kind: str,
@@ -66,8 +122,9 @@ def fields_in(filter_: Any) -> set[str]:
 
 
 def items(platform: Platform, connection: Connection, actor: Actor, schema: Schema, object_name: str,
-          record_id: int, kind: str | None, page: int) -> tuple[list[Item], bool]:  # fmt: skip
-    """Page ``page`` (from 1) of the record's timeline, and whether there is more."""
+          record_id: int, kind: str | None, page: int, part: PagePart | None = None) -> tuple[list[Item], bool]:  # fmt: skip
+    """Page ``page`` (from 1) of the record's timeline, and whether there is more; ``part`` (the page) for the
+    sources of other modules, which render their entries."""
     wanted = PAGE * page + 1  # each source's newest up to the end of this page, and one more to know
     found: list[Item] = []
     for name in KINDS:
@@ -78,6 +135,11 @@ def items(platform: Platform, connection: Connection, actor: Actor, schema: Sche
                 found.append(Item(name, instant(record.get("activity_at") or record.get("created_at")), record))
     if kind in (None, "change"):
         found += changes(platform, connection, schema, object_name, record_id, wanted)
+    for source in sources(platform):
+        if part is not None and kind in (None, source.kind):
+            query = TimelineQuery(part, {object_name: [record_id]}, None, wanted)
+            found += [Item(entry.kind, entry.when, {"id": entry.id}, Markup(entry.html))  # rendered by its module
+                      for entry in source.entries(query)]  # fmt: skip
     found.sort(key=lambda item: item.when, reverse=True)
     return found[PAGE * (page - 1) : PAGE * page], len(found) > PAGE * page
 
@@ -99,27 +161,31 @@ def kind_labels(schema: Schema) -> dict[str, str]:
 
 
 def context_of(platform: Platform, connection: Connection, actor: Actor, schema: Schema, object_name: str,
-               record_id: int, kind: str | None, page: int) -> dict[str, Any]:  # fmt: skip
-    shown, more = items(platform, connection, actor, schema, object_name, record_id, kind, page)
+               record_id: int, kind: str | None, page: int, part: PagePart | None = None) -> dict[str, Any]:  # fmt: skip
+    shown, more = items(platform, connection, actor, schema, object_name, record_id, kind, page, part)
     owners = [item.record.get("owner") for item in shown]
     names = cells.user_names(connection, [*owners, *(i.record.get("changed_by") for i in shown)])
-    creatable = [name for name in KINDS if name in schema.objects
+    creatable = [name for name in KINDS if name in schema.objects and object_name in RELATIONS
                  and platform.access.may(actor, schema.objects[name], "create")]  # fmt: skip
     task = schema.objects.get("task")
     return {
         "items": shown, "more": more, "page": page, "kind": kind, "names": names, "schema": schema,
-        "object_name": object_name, "record_id": record_id, "kinds": kind_labels(schema), "creatable": creatable,
+        "object_name": object_name, "record_id": record_id, "creatable": creatable,
+        "kinds": {**(kind_labels(schema) if object_name in RELATIONS else {"change": _("Field changes")}),
+                  **{source.kind: localized(source.label, source.kind) for source in sources(platform)}},
         "definition": schema.object(object_name), "now": platform.now(),
         "editable": {"task": task is not None and platform.access.may(actor, task, "edit")},
     }  # fmt: skip
 
 
 def panel(part: PagePart) -> str | None:
-    """The timeline card of a lead, account, contact or opportunity page."""
+    """The timeline card of a record page (with the boxes sources add above it, such as the comment box)."""
     assert part.definition is not None and part.record is not None
     context = context_of(part.platform, part.connection, part.actor, part.schema, part.definition.name,
-                         int(part.record["id"]), None, 1)  # fmt: skip
+                         int(part.record["id"]), None, 1, part)  # fmt: skip
     context["prefill"] = prefill(part.definition.name, part.record)
+    boxes = [source.composer(part) for source in sources(part.platform) if source.composer is not None]
+    context["composers"] = [Markup(box) for box in boxes if box]  # each module renders (and escapes) its own
     return fragments.html(part.platform, part.request, part.user, "activities_timeline.html", context)
 
 
