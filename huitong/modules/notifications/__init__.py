@@ -1,5 +1,6 @@
 """Notifications: the notification centre (bell, list, read state), delivery by in-app push, email and SMS, each
-user's channels per kind, announcements with read receipts, and contacts' birthdays (issue 6).
+user's channels per kind, announcements with read receipts, and contacts' birthdays (issue 6; docs/notifications.md,
+decisions/0012).
 
 It is the sink of the engine's notices (huitong/engine/notices.py): every module tells users things through
 ``context.notify``; this module stores one notification per recipient and delivers it.
@@ -7,6 +8,26 @@ It is the sink of the engine's notices (huitong/engine/notices.py): every module
 
 from __future__ import annotations
 
-from huitong.engine.platform import Module
+from pathlib import Path
 
-module = Module(name="notifications", label={"en": "Notifications", "zh_CN": "通知"})
+from huitong.engine.platform import Module, PeriodicJob, RecordPanel, Screen
+from huitong.modules.notifications import announcement_pages, announcements, api, birthdays, delivery, pages, sink
+from huitong.modules.notifications.objects import OBJECTS
+
+module = Module(
+    name="notifications",
+    label={"en": "Notifications", "zh_CN": "通知"},
+    objects=OBJECTS,
+    notice_sink=sink.store,
+    install_hooks=announcements.install,
+    sidebar=[],  # announcements are a screen of their own; notifications live under the bell
+    screens=[Screen({"en": "Announcements", "zh_CN": "公告"}, "/announcements", "announcement")],
+    routers=[api.api, announcement_pages.api, pages.pages, announcement_pages.pages],
+    templates=Path(__file__).resolve().parent / "templates",
+    top_bar=["notifications_bell.html"],
+    record_panels=[RecordPanel("notifications.announcement", announcement_pages.panel, objects=["announcement"])],
+    periodic=[
+        PeriodicJob("notifications.deliver", delivery.run, minutes=1),
+        PeriodicJob("notifications.birthdays", birthdays.run, minutes=5),
+    ],
+)
