@@ -112,7 +112,7 @@ def test_a_notification_is_private_to_its_recipient_even_from_their_manager_and_
     api: Api, platform: Platform, admin: Actor
 ) -> None:
     roles = tree(api, "roles", [("manager", None), ("rep", "manager")])
-    manager_id, manager = add_user(api, platform, "manager", role=roles["manager"])
+    _manager_id, manager = add_user(api, platform, "manager", role=roles["manager"])
     rep_id, rep = add_user(api, platform, "rep", role=roles["rep"])
     notify(platform, admin, Notice("deal_won", (rep_id,), "Deal won", key="won:1"))
     notify(platform, admin, Notice("deal_won", (admin.user_id,), "Deal won", key="won:1"))
