@@ -1,5 +1,6 @@
 """Activities: tasks, events and visits, calls and notes; the last-contact roll-up, the record timeline, task
-actions and the home workbench's tasks and schedule (issue 6, first part; docs/activities.md).
+actions and the home workbench's tasks and schedule (issue 6, first part; docs/activities.md); the calendar, its
+.ics feed, and reminders (decisions/0014).
 
 Depends on the sales module: activities point at its leads, accounts, contacts and opportunities by lookup, and
 roll up into their last-contact fields. It comes after sales in ``huitong.modules.MODULES``.
@@ -10,16 +11,38 @@ from __future__ import annotations
 from pathlib import Path
 
 from huitong.engine.platform import HomeWidget, Module, PeriodicJob, RecordPanel, Screen
-from huitong.modules.activities import events_job, home, hooks, routes, team_visits, timeline
+from huitong.engine.records.context import Hooks
+from huitong.modules.activities import (
+    calendar,
+    calendar_feed,
+    events_job,
+    home,
+    hooks,
+    ics,
+    reminders,
+    routes,
+    team_visits,
+    timeline,
+)
 from huitong.modules.activities.objects import OBJECTS, RELATIONS
+
+
+def install_hooks(registry: Hooks) -> None:
+    hooks.install(registry)
+    calendar_feed.install(registry)
+
 
 module = Module(
     name="activities",
     objects=OBJECTS,
     label={"en": "Activities", "zh_CN": "活动"},
-    install_hooks=hooks.install,
-    routers=[routes.pages, team_visits.pages],
-    screens=[Screen({"en": "Visits of the day", "zh_CN": "每日拜访"}, "/activities/visits", "event")],
+    install_hooks=install_hooks,
+    # the .ics feed first: its address needs no session, and the calendar's pages would answer with a sign-in page
+    routers=[ics.feed, calendar.pages, routes.pages, team_visits.pages],
+    screens=[
+        Screen({"en": "Calendar", "zh_CN": "日历"}, "/activities/calendar", "event"),
+        Screen({"en": "Visits of the day", "zh_CN": "每日拜访"}, "/activities/visits", "event"),
+    ],
     templates=Path(__file__).resolve().parent / "templates",
     sidebar=["task", "event", "call", "note"],
     record_panels=[
@@ -28,5 +51,8 @@ module = Module(
         RecordPanel("activities.timeline", timeline.panel, objects=list(RELATIONS)),
     ],
     home_widgets=[HomeWidget("activities.today", home.widget)],
-    periodic=[PeriodicJob("activities.events_happened", events_job.run, minutes=15)],
+    periodic=[
+        PeriodicJob("activities.events_happened", events_job.run, minutes=15),
+        PeriodicJob("activities.reminders", reminders.run, minutes=1),
+    ],
 )

@@ -30,6 +30,12 @@ EVENT_KINDS = choices(
     ("meeting", "Meeting", "会议"), ("visit", "Customer visit", "客户拜访"), ("demo", "Demo", "产品演示"),
     ("training", "Training", "培训"), ("other", "Other", "其他"),
 )  # fmt: skip
+# How long before an event starts its reminder goes out (minutes; a picklist stores text).
+REMINDER_MINUTES = choices(
+    ("0", "At the start", "开始时"), ("5", "5 minutes before", "提前 5 分钟"),
+    ("15", "15 minutes before", "提前 15 分钟"), ("30", "30 minutes before", "提前 30 分钟"),
+    ("60", "1 hour before", "提前 1 小时"), ("1440", "1 day before", "提前 1 天"),
+)  # fmt: skip
 CALL_DIRECTIONS = choices(("outbound", "Outbound", "呼出"), ("inbound", "Inbound", "呼入"))
 CALL_OUTCOMES = choices(
     ("connected", "Connected", "已接通"), ("no_answer", "No answer", "无人接听"), ("busy", "Busy", "占线"),
@@ -56,6 +62,10 @@ task = standard_object(
         field("status", "picklist", "Status", "状态", default="open", indexed=True, tracked=True,
               values=TASK_STATUSES),
         field("reminder_at", "datetime", "Remind at", "提醒时间", indexed=True),
+        # The reminder time a reminder was last sent for (reminders.py): a moved reminder differs, so it is sent again.
+        field("reminded_at", "datetime", "Reminder sent for", "已提醒时间"),
+        # The due time the owner was last told was missed: postponing the task re-arms the warning.
+        field("overdue_notified_at", "datetime", "Overdue warning sent for", "已逾期提醒"),
         field("completed_at", "datetime", "Completed at", "完成时间"),
         field("description", "long_text", "Description", "描述", max_length=4000),
         *relation_fields(),
@@ -75,6 +85,9 @@ event = standard_object(
         field("location", "text", "Location", "地点", max_length=255),
         # An RFC 5545 rule ("FREQ=WEEKLY;BYDAY=MO"); the calendar expands it into occurrences.
         field("recurrence", "text", "Repeats (RRULE)", "重复规则", max_length=255),
+        field("reminder_minutes", "picklist", "Reminder", "提醒", values=REMINDER_MINUTES),
+        # The reminder instant (of the occurrence) last reminded of: a moved event or another occurrence differs.
+        field("reminded_at", "datetime", "Reminder sent for", "已提醒时间"),
         field("description", "long_text", "Description", "描述", max_length=4000),
         field("check_in_at", "datetime", "Checked in at", "签到时间"),
         field("check_in_latitude", "decimal", "Check-in latitude", "签到纬度", scale=6, min=-90, max=90),
@@ -129,4 +142,15 @@ note = standard_object(
     title_field="title",
 )  # fmt: skip
 
-OBJECTS = [task, event, event_attendee, call, note]
+# A user's calendar subscription (the .ics feed, calendar_feed.py): only a hash of its secret address is kept, so
+# neither a reader of the database nor a manager who may read their team's records can subscribe in their place.
+calendar_feed = standard_object(
+    "calendar_feed", "Calendar subscription", "日历订阅",
+    [
+        field("name", "text", "Name", "名称", required=True, max_length=255),
+        field("token_hash", "text", "Address hash", "地址摘要", unique=True, max_length=64),
+    ],
+    module=MODULE,
+)  # fmt: skip
+
+OBJECTS = [task, event, event_attendee, call, note, calendar_feed]
