@@ -88,16 +88,16 @@ def test_the_day_is_counted_from_what_the_author_did_and_may_read(team: dict[str
     titles = {(item["kind"], item["title"]) for item in body["items"]}
     assert {("call", "致电华泰采购"), ("visit", "拜访华泰"), ("task", "发报价单"), ("note", "华泰需求"),
             ("deals_won", "申通仓储系统"), ("opportunities_moved", "华泰设备采购")} <= titles  # fmt: skip
-    assert not {"前一晚的电话", "午夜后的电话", "没去的拜访", "约下周会议", "刘女士", "赵的电话"} & {t for _k, t in titles}
+    assert not {"前一晚的电话", "午夜后的电话", "没去的拜访", "约下周会议", "刘女士", "赵的电话"} & {
+        t for _k, t in titles
+    }
     # the same without a date: today in the author's zone
     assert numbers(ok(team["wang"].get("/api/v1/work-reports/prefill"))) == numbers(body)
     # Zhao's day: his own call, and the lead handed to him is not his "new lead" (he did not bring it in)
     assert numbers(ok(team["zhao"].get(f"/api/v1/work-reports/prefill?date={TODAY}"))) == {"calls": 1}
 
 
-def test_a_week_runs_monday_to_sunday_in_the_authors_zone(
-    api: Api, team: dict[str, Any], clock: FakeClock
-) -> None:
+def test_a_week_runs_monday_to_sunday_in_the_authors_zone(api: Api, team: dict[str, Any], clock: FakeClock) -> None:
     a_day_of_work(team)
     week = ok(team["wang"].get(f"/api/v1/work-reports/prefill?kind=weekly&date={TODAY}"))
     assert week["period"] == {"start": "2026-03-16", "end": "2026-03-22"}
@@ -200,9 +200,7 @@ def test_a_manager_named_on_the_user_receives_and_reads_the_report(
     assert [(m["name"], m["status"]) for m in team_view["members"]] == [("赵六", "submitted")]
 
 
-def test_the_team_view_shows_who_has_and_has_not_submitted(
-    api: Api, team: dict[str, Any]
-) -> None:
+def test_the_team_view_shows_who_has_and_has_not_submitted(api: Api, team: dict[str, Any]) -> None:
     created(team["wang"], "call", {"subject": "致电华泰", "started_at": "2026-03-18T01:00:00Z"})
     report = created(team["wang"], "work_report", {"kind": "daily", "period_start": TODAY})
     ok(team["wang"].post(f"/api/v1/work-reports/{report['id']}/submit"))
