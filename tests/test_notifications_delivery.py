@@ -21,7 +21,6 @@ from huitong.engine.platform import Platform
 from huitong.engine.records.context import Actor
 from huitong.modules import MODULES
 from huitong.modules.notifications import delivery
-from huitong.modules.notifications.announcements import MESSAGE as ANNOUNCED
 from tests.browser import free_port
 from tests.conftest import Api, FakeClock
 from tests.security_fixtures import add_user, ok, put
@@ -34,7 +33,7 @@ class Inbox:
         self.messages: list[tuple[list[str], EmailMessage]] = []
         self.lock = threading.Lock()
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.content, policy=default_policy)
         assert isinstance(message, EmailMessage)
         with self.lock:
