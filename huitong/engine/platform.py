@@ -24,6 +24,8 @@ from huitong.engine.records.service import Clock, RecordService, utc_now
 from huitong.engine.security import sharing  # noqa: F401 - registers its check before a field is deleted
 from huitong.engine.security.access import AccessPolicy
 from huitong.engine.security.policy import SecurityPolicy
+from huitong.engine.summaries.model import Summary
+from huitong.engine.summaries.upkeep import Summaries
 
 
 @dataclass(frozen=True)
@@ -203,6 +205,8 @@ class Module:
     similar_records: Mapping[str, SimilarFinder] = field(default_factory=dict)
     # stores and delivers the notices any module sends (engine/notices.py); the notification centre has one
     notice_sink: NoticeSink | None = None
+    # counts and sums kept per owner and month for the aggregates that fit them (engine/summaries)
+    summaries: list[Summary] = field(default_factory=list)
     # templates base.html includes in every page's top bar, before the user menu (the notification bell); they see
     # the page's ``user``, ``request`` and ``locale`` only, so they must not read the database while rendering
     top_bar: list[str] = field(default_factory=list)
@@ -226,7 +230,10 @@ class Platform:
         self.zone = ZoneInfo(settings.timezone)
         self.clock = clock
         self.notices = Notices(self.access)
-        self.records = RecordService(self.db, self.cache, self.hooks, self.access, self.zone, clock, self.notices)
+        self.summaries = Summaries([summary for module in self.modules for summary in module.summaries], self.zone)
+        self.records = RecordService(
+            self.db, self.cache, self.hooks, self.access, self.zone, clock, self.notices, self.summaries
+        )
         for module in self.modules:
             if module.install_hooks:
                 module.install_hooks(self.hooks)
@@ -248,6 +255,8 @@ class Platform:
 
         upgrade(self.db, self.standard_objects)
         self.cache.forget()
+        with self.db.write() as connection:
+            self.summaries.build_missing(connection, self.cache.current(connection))
 
     def close(self) -> None:
         self.db.dispose()

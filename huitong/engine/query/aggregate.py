@@ -12,7 +12,18 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Integer, String, cast, func, literal, literal_column, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Integer,
+    String,
+    cast,
+    func,
+    literal,
+    literal_column,
+    select,
+    union_all,
+)  # fmt: skip
 
 from huitong.engine.errors import FieldError, bad_request
 from huitong.engine.i18n import _
@@ -20,9 +31,11 @@ from huitong.engine.meta.model import ObjectDef
 from huitong.engine.meta.schema import Schema
 from huitong.engine.meta.types.base import FilterEnv
 from huitong.engine.query.compiler import QueryBuilder
-from huitong.engine.query.filters import FieldPath, read_filter, resolve_path
+from huitong.engine.query.filters import FieldPath, Node, read_filter, resolve_path
 from huitong.engine.records.context import Actor
 from huitong.engine.security.access import AccessPolicy
+from huitong.engine.summaries.answer import answer as summary_answer
+from huitong.engine.summaries.upkeep import Summaries
 
 BUCKETS = ("day", "week", "month", "quarter", "year")
 FUNCTIONS = ("count", "sum", "avg", "min", "max")
@@ -62,8 +75,9 @@ def date_bucket(column: Any, unit: str, dialect: str, is_datetime: bool, zone: Z
 class Aggregation:
     def __init__(
         self, schema: Schema, definition: ObjectDef, actor: Actor, access: AccessPolicy, env: FilterEnv,
-        request: Mapping[str, Any],
+        request: Mapping[str, Any], *, summaries: Summaries | None = None,
     ) -> None:  # fmt: skip
+        """``summaries``: the platform's (``platform.records.summaries``), to answer from one when it can."""
         unknown = set(request) - REQUEST_KEYS
         if unknown:
             _fail(sorted(unknown)[0], "unknown_key", _("Unknown property."))
@@ -78,6 +92,7 @@ class Aggregation:
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_GROUPS:
             _fail("limit", "invalid_limit", _("limit is a whole number from 1 to 10000."))
         self.limit = limit
+        self.summaries = summaries
 
     def read_groups(self, raw: Any) -> list[tuple[str, FieldPath, str | None]]:
         if not isinstance(raw, list) or len(raw) > 4:
@@ -133,6 +148,17 @@ class Aggregation:
         return measures
 
     def run(self, connection: Connection) -> dict[str, Any]:
+        rows = None if self.summaries is None else summary_answer(self.summaries, self, connection)
+        if rows is None:
+            rows = self.grouped(connection, self.node, self.measures, limit=self.limit)
+        return {"rows": [self.row_json(row) for row in rows]}
+
+    def grouped(
+        self, connection: Connection, node: Node | None, measures: list[tuple[str, str, FieldPath | None]],
+        part: ColumnElement[bool] | None = None, limit: int = MAX_GROUPS,
+    ) -> list[dict[str, Any]]:  # fmt: skip
+        """The groups and ``measures`` of the records meeting ``node`` that the actor reads (``part``: only those one
+        piece of the access predicate lets through)."""
         dialect = connection.dialect.name
         group_columns = []
         for name, path, bucket in self.groups:
@@ -141,21 +167,25 @@ class Aggregation:
                 column = date_bucket(column, bucket, dialect, path.field.type == "datetime", self.env.zone)
             group_columns.append(column.label(name))
         measured = [(name, function, None if path is None else self.builder.column(path))
-                    for name, function, path in self.measures]  # fmt: skip
+                    for name, function, path in measures]  # fmt: skip
         builder = self.builder
-        parts = builder.access.read_branches(builder.actor, self.definition, builder.table, self.node, ordered=False)
+        parts = [part] if part is not None else builder.access.read_branches(
+            builder.actor, self.definition, builder.table, node, ordered=False
+        )  # fmt: skip
         if parts:
-            query, grouped = self.merged(group_columns, measured, parts)
+            query, grouped = self.merged(group_columns, measured, node, parts)
         else:
-            query = builder.select(*group_columns, *self.totals(measured), node=self.node)
+            query = builder.select(*group_columns, *self.totals(measured), node=node)
             grouped = [column.element for column in group_columns]
         if grouped:
             positions: list[Any] = [literal_column(str(i + 1)) for i in range(len(grouped))]
             if dialect == "postgresql":  # match SQLite: the group of empty values comes first
                 positions = [position.nulls_first() for position in positions]
             query = query.group_by(*grouped).order_by(*positions)
-        rows = connection.execute(query.limit(self.limit)).mappings()
-        return {"rows": [self.row_json(dict(row)) for row in rows]}
+        return [dict(row) for row in connection.execute(query.limit(limit)).mappings()]
+
+    def month_path(self, name: str) -> FieldPath:
+        return resolve_path(self.schema, self.definition, name, "group_by")
 
     @staticmethod
     def totals(measured: list[tuple[str, str, Any]]) -> list[Any]:
@@ -163,7 +193,7 @@ class Aggregation:
                 for name, function, column in measured]  # fmt: skip
 
     def merged(
-        self, group_columns: list[Any], measured: list[tuple[str, str, Any]], parts: list[Any]
+        self, group_columns: list[Any], measured: list[tuple[str, str, Any]], node: Node | None, parts: list[Any]
     ) -> tuple[Any, list[Any]]:
         """The rows of each of the access policy's read branches (one per owner the user reads, through the
         (owner, field, id) indexes, and one for what is shared), grouped together: a user who reads few owners'
@@ -171,7 +201,7 @@ class Aggregation:
         the columns to group by."""
         values = [column.label(f"_m_{name}") for name, _f, column in measured if column is not None]
         columns = [*group_columns, *values] or [literal(1).label("_row")]  # a count alone still needs a column
-        rows = union_all(*self.builder.select_parts(columns, self.node, parts)).subquery()
+        rows = union_all(*self.builder.select_parts(columns, node, parts)).subquery()
         totals = self.totals([(name, function, None if column is None else rows.c[f"_m_{name}"])
                               for name, function, column in measured])  # fmt: skip
         groups = [rows.c[column.name] for column in group_columns]

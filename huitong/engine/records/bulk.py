@@ -259,6 +259,7 @@ class BulkWriter:
             columns = sorted({name for row in rows for name in row})
             context.connection.execute(insert(table), [{name: row.get(name) for name in columns} for row in rows])
             search_index.added(context.connection, self.service.full(context, definition.name), rows)
+            self.service.summarize(context, definition.name, [(None, row) for row in rows])
             for item, row in zip(new, rows, strict=True):
                 item.record_id, item.created = row["id"], True
                 self.service.hooks.run("after_create", HookCall(context, definition, row["id"], row))

@@ -30,6 +30,7 @@ from huitong.engine.records.values import Record, apply_defaults, read_input, re
 from huitong.engine.search import index as search_index
 from huitong.engine.security.access import AccessPolicy
 from huitong.engine.security.tables import security_state
+from huitong.engine.summaries.upkeep import Summaries
 from huitong.engine.system_tables import meta_state, recycle_bin
 
 Clock = Callable[[], datetime]
@@ -49,6 +50,7 @@ class RecordService:
         zone: ZoneInfo,
         clock: Clock = utc_now,
         notices: Notices | None = None,
+        summaries: Summaries | None = None,
     ) -> None:
         self.db = db
         self.cache = cache
@@ -57,6 +59,7 @@ class RecordService:
         self.zone = zone
         self.clock = clock
         self.notices = notices or Notices(access)
+        self.summaries = summaries or Summaries([], zone)
 
     # -- transactions ------------------------------------------------------------------------------------------
     def view(self, connection: Connection, actor: Actor) -> tuple[Actor, Schema]:
@@ -105,7 +108,9 @@ class RecordService:
         schema with every field. For writes the CRM makes on its own account (a last contact rolled up, a notification
         stored) whatever the person whose change caused them may edit. After-commit work still runs with
         ``context``'s; notices still pass the real policy."""
-        system = RecordService(self.db, self.cache, self.hooks, AccessPolicy(), self.zone, self.clock, self.notices)
+        system = RecordService(
+            self.db, self.cache, self.hooks, AccessPolicy(), self.zone, self.clock, self.notices, self.summaries
+        )
         schema = self.cache.current(context.connection, context.schema.version)
         return replace(context, records=system, schema=schema)
 
@@ -131,6 +136,7 @@ class RecordService:
         record_id = context.connection.execute(insert(table).values(**row).returning(table.c.id)).scalar_one()
         row["id"] = record_id
         search_index.added(context.connection, self.full(context, object_name), [row])
+        self.summarize(context, object_name, [(None, row)])
         self.hooks.run("after_create", HookCall(context, definition, record_id, row))
         return Record(definition, row_values(definition, row))
 
@@ -194,6 +200,7 @@ class RecordService:
                 deleted_at=context.now,
             )
         )
+        self.summarize(context, object_name, [(before, None)])
         self.hooks.run("after_delete", HookCall(context, definition, record_id, dict(before), before))
 
     def restore(self, actor: Actor, object_name: str, record_id: int) -> Record:
@@ -224,6 +231,7 @@ class RecordService:
         )
         restored = {**row, "deleted_at": None, "version": row["version"] + 1, "updated_at": context.now,
                     "updated_by": context.actor.user_id}  # fmt: skip
+        self.summarize(context, object_name, [(None, restored)])
         return Record(definition, row_values(definition, restored))
 
     # -- reads -------------------------------------------------------------------------------------------------
@@ -248,6 +256,14 @@ class RecordService:
         return dict(row)
 
     # -- shared steps ------------------------------------------------------------------------------------------
+    def summarize(
+        self, context: WriteContext, object_name: str,
+        pairs: list[tuple[Mapping[str, Any] | None, Mapping[str, Any] | None]],
+    ) -> None:  # fmt: skip
+        """Move the summaries of records that changed (``(before, after)``; None: absent), every field seen."""
+        schema = self.cache.current(context.connection, context.schema.version)
+        self.summaries.changed(context.connection, schema, schema.object(object_name), pairs)
+
     def full(self, context: WriteContext, object_name: str) -> ObjectDef:
         """The object with every field, whatever the actor's view of it hides (for the search index)."""
         return self.cache.current(context.connection, context.schema.version).object(object_name)
@@ -330,6 +346,7 @@ class RecordService:
         if result.rowcount != 1:
             raise version_conflict(before["version"] + 1)
         history.record_changes(context, definition, before, changes)
+        self.summarize(context, definition.name, [(before, {**before, **changes})])
 
 
 def changed_values(values: Mapping[str, Any], before: Mapping[str, Any] | None) -> dict[str, Any]:

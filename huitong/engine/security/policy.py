@@ -181,10 +181,22 @@ class SecurityPolicy(AccessPolicy):
         self, model: SecurityModel, user: UserContext, definition: ObjectDef, table: Any, level: str
     ) -> ColumnElement[bool] | None:
         """The object's own rules: organization-wide default, ownership and hierarchy, sharing rules and shares."""
+        reach = self._reach(model, user, definition, table, level)
+        if reach is None:
+            return None
+        owners, others = reach
+        ownership = table.c.owner.in_(sorted(owners)) if len(owners) > 1 else table.c.owner == user.user_id
+        return or_(ownership, *others)
+
+    def _reach(
+        self, model: SecurityModel, user: UserContext, definition: ObjectDef, table: Any, level: str
+    ) -> tuple[set[int], list[ColumnElement[bool]]] | None:
+        """Whose records the user reaches by owner (themselves, their subordinates, rules by owner), and the other
+        ways in (rules by criteria, shares); None when the default opens every record."""
         default = model.default_for(definition.name)
         if default.access == READ_WRITE or (level == READ and default.access == READ):
             return None
-        conditions: list[ColumnElement[bool]] = []
+        others: list[ColumnElement[bool]] = []
         owners = {user.user_id} | (user.subordinate_ids if default.grant_via_hierarchy else set())
         for rule in model.rules_for(definition.name):
             if (level == READ or rule.access == READ_WRITE) and model.shares_with(rule, user):
@@ -195,10 +207,25 @@ class SecurityPolicy(AccessPolicy):
                     matching = self._criteria(definition, table, rule.criteria)
                     if rule.owned_by is not None:
                         matching = and_(table.c.owner.in_(sorted(model.users_of(*rule.owned_by))), matching)
-                    conditions.append(matching)
-        conditions.insert(0, table.c.owner.in_(sorted(owners)) if len(owners) > 1 else table.c.owner == user.user_id)
-        conditions.append(self._shared(user, definition, table, level))
-        return or_(*conditions)
+                    others.append(matching)
+        others.append(self._shared(user, definition, table, level))
+        return owners, others
+
+    def owner_scope(
+        self, actor: Actor, definition: ObjectDef, table: Table
+    ) -> tuple[frozenset[int] | None, ColumnElement[bool] | None] | None:
+        model, user = self._context(actor)
+        grant = user.grant(definition.name)
+        if grant.view_all or grant.modify_all:
+            return None, None
+        if not grant.read or self._master_field(definition) is not None or self._record_reference(definition):
+            return None
+        reach = self._reach(model, user, definition, table, READ)
+        if reach is None:
+            return None, None
+        owners, others = reach
+        elsewhere = or_(table.c.owner.is_(None), table.c.owner.not_in(sorted(owners)))
+        return frozenset(owners), and_(elsewhere, or_(*others))
 
     def _ownership(
         self, model: SecurityModel, user: UserContext, definition: ObjectDef, table: Table

@@ -10,6 +10,8 @@ from huitong.modules.sales import (
     competitor_pages,
     competitors,
     duplicates,
+    forecast,
+    funnel,
     hooks_customers,
     hooks_pipeline,
     pool_reclaim,
@@ -49,4 +51,5 @@ module = Module(
     ],
     periodic=[pool_reclaim.JOB, stage_overdue.JOB],
     similar_records=duplicates.SIMILAR,
+    summaries=[forecast.SUMMARY, funnel.SUMMARY],
 )

@@ -19,6 +19,7 @@ from huitong.engine.i18n import _
 from huitong.engine.platform import Platform
 from huitong.engine.query.aggregate import Aggregation
 from huitong.engine.records.context import Actor
+from huitong.engine.summaries.model import Summary
 from huitong.modules.sales.process_store import list_records
 from huitong.modules.sales.targets import Targets
 
@@ -29,6 +30,10 @@ CENTS = Decimal("0.01")
 COUNTED = {"or": [{"field": "forecast_category", "op": "ne", "value": "omitted"},
                   {"field": "forecast_category", "op": "is_null", "value": True}]}  # fmt: skip
 ZERO = Decimal(0)
+# What the forecast reads at a million deals: their count and amount per owner, close month, status, probability and
+# forecast category (a few thousand rows a year), kept by the record service.
+SUMMARY = Summary("opportunity_forecast", "opportunity",
+                  ("owner", "status", "probability", "forecast_category"), "close_date", ("amount",))  # fmt: skip
 
 
 @dataclass
@@ -92,8 +97,9 @@ def forecast(platform: Platform, actor: Actor, params: Mapping[str, str | None])
 
         def aggregate(request: dict[str, Any]) -> list[dict[str, Any]]:
             rows: list[dict[str, Any]] = Aggregation(
-                schema, definition, bound, platform.access, platform.filter_env(), request
-            ).run(connection)["rows"]
+                schema, definition, bound, platform.access, platform.filter_env(), request,
+                summaries=platform.records.summaries,
+            ).run(connection)["rows"]  # fmt: skip
             return rows
 
         open_rows = aggregate({
