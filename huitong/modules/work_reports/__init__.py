@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from huitong.engine.platform import HomeWidget, Module, Screen
+from huitong.engine.platform import HomeWidget, Module, RecordAction, Screen
 from huitong.modules.work_reports import api, hooks, pages
 from huitong.modules.work_reports.objects import OBJECTS
 
@@ -24,6 +24,8 @@ module = Module(
         Screen({"en": "Team reports", "zh_CN": "团队报告"}, "/work-reports/team", "work_report"),
     ],
     templates=Path(__file__).resolve().parent / "templates",
-    sidebar=[],  # reached through the screens: the reports' own pages, not the generic list
+    # The generic list (filters, export) under the screens; comments are reached from their report.
+    sidebar=["work_report"],
+    record_actions=[RecordAction("work_report", {"en": "Open the report", "zh_CN": "打开报告"}, "/work-reports/{id}")],
     home_widgets=[HomeWidget("work_reports.reminder", pages.reminder)],
 )
