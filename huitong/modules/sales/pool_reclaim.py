@@ -15,8 +15,11 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
+
 from huitong.engine.errors import HuitongError
-from huitong.engine.i18n import _, use_locale
+from huitong.engine.i18n import N_, _, use_locale
+from huitong.engine.notices import Notice, notice_params
 from huitong.engine.platform import PeriodicJob, Platform
 from huitong.engine.query.listing import Listing
 from huitong.engine.records.context import Actor, WriteContext
@@ -89,9 +92,28 @@ def remind(platform: Platform, keeper: Actor, rules: Rules) -> int:
 
 
 def warn(context: WriteContext, rules: Rules, record: dict[str, Any]) -> dict[str, Any]:
-    # TODO(notifications, issue 6): notify record["owner"] here — "returns to <pool> on <due> unless followed up".
+    """Tell the owner, in the notification centre, that the record goes back to the pool unless followed up. The key
+    names the due date: once per due date, and again should a follow-up move it and it come due again."""
     log.info("pool %s: %s %s of user %s returns on %s unless followed up", rules.id, rules.kind, record["id"],
              record["owner"], record["reclaim_due_at"])  # fmt: skip
+    definition = context.schema.object(rules.kind)
+    table = context.schema.table(rules.kind)
+    title = context.connection.execute(
+        select(table.c[definition.title_field]).where(table.c.id == record["id"])
+    ).scalar()
+    due = datetime.fromisoformat(str(record["reclaim_due_at"]).replace("Z", "+00:00"))
+    context.notify(
+        Notice(
+            "pool_reclaim",
+            (int(record["owner"]),),
+            N_("%(record)s returns to the pool %(pool)s on %(due)s unless you follow it up"),
+            notice_params(record=title or f"#{record['id']}", pool=rules.name,
+                          due=due.astimezone(context.records.zone).date().isoformat()),
+            object=rules.kind,
+            record_id=int(record["id"]),
+            key=f"pool_reclaim:{rules.kind}:{record['id']}:{due.isoformat()}",
+        )
+    )  # fmt: skip
     return {"reclaim_warned_at": context.now}
 
 
