@@ -127,3 +127,24 @@ def test_home_reminds_of_todays_report_after_five(people: dict[str, Any], clock:
     report = created(people["wang"], "work_report", {"kind": "daily", "period_start": TODAY})
     people["wang"].post(f"/api/v1/work-reports/{report['id']}/submit")
     assert "今天的日报还没有提交" not in wang.get("/").text
+
+
+def test_a_second_report_for_the_day_from_a_stale_form_shows_why(people: dict[str, Any]) -> None:
+    wang = signed_in(people["app"], "wang")
+    form = wang.get("/work-reports/new?kind=daily")  # opened in one tab …
+    assert form.status_code == 200
+    first = created(people["wang"], "work_report", {"kind": "daily", "period_start": TODAY})  # … saved in another
+    again = wang.post("/work-reports/new", data={"csrf_token": form_token(wang), "kind": "daily", "date": TODAY,
+                                                 "summary": "第二份", "action": "save"})  # fmt: skip
+    assert again.status_code == 422
+    assert f"你已有该期间的报告（编号 {first['id']}）" in again.text and "第二份" in again.text
+
+
+def test_the_generic_record_pages_serve_reports_too(people: dict[str, Any]) -> None:
+    report = created(people["wang"], "work_report", {"kind": "weekly", "period_start": TODAY})
+    wang = signed_in(people["app"], "wang")
+    page = wang.get(f"/records/work_report/{report['id']}")
+    assert page.status_code == 200 and f'href="/work-reports/{report["id"]}"' in page.text
+    assert wang.get("/records/work_report").status_code == 200
+    assert wang.get("/records/work_report/new").status_code == 200
+    assert 'href="/work-reports"' in page.text and 'href="/work-reports/team"' in page.text  # navigation
