@@ -78,7 +78,7 @@ def calendar_context(platform: Platform, user: PageUser, params: Mapping[str, An
         items = calendar_data.gather(platform, connection, actor, schema, people, start, end)
         colours = {person: n % COLOURS for n, person in enumerate(people)}
         days = calendar_view.days_of(win, items, zone, today, colours)
-        names = cells.user_names(connection, [*candidates, actor.user_id])
+        names = cells.user_names(connection, [*candidates, actor.user_id, *(item.owner for item in items)])
         feed = calendar_feed.current(connection, platform.cache.current(connection), actor.user_id)
         may_create = platform.access.may(actor, schema.object("event"), "create")
         nav = navigation(platform, schema, actor)

@@ -7,7 +7,7 @@ read here."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -18,7 +18,6 @@ from huitong.engine.platform import Platform
 from huitong.engine.query.listing import Listing
 from huitong.engine.records.context import Actor
 from huitong.engine.system_tables import users
-from huitong.modules.activities.home import attended, iso
 from huitong.modules.activities.moments import instant
 from huitong.modules.activities.recurrence import occurrences
 
@@ -28,6 +27,22 @@ EVENT_FIELDS = ["id", "version", "owner", "subject", "kind", "start_at", "end_at
                 "recurrence", "description", "reminder_minutes"]  # fmt: skip
 TASK_FIELDS = ["id", "version", "owner", "subject", "status", "priority", "due_at", "description"]
 OVERLAY_MAX = 12  # people on one calendar at once; more is unreadable
+
+
+def iso(moment: datetime) -> str:
+    """An instant as the query engine's filters take it."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def attended(platform: Platform, connection: Connection, actor: Actor, schema: Schema) -> list[dict[str, Any]]:
+    """The reader's attendances (the events they take part in without owning them), newest first."""
+    definition = schema.objects.get("event_attendee")
+    if definition is None or not platform.access.may(actor, definition, "read"):
+        return []
+    request = {"filter": {"field": "user", "op": "eq", "value": actor.user_id}, "fields": ["event"],
+               "sort": ["-id"], "limit": 200}  # fmt: skip
+    listing = Listing(schema, definition, actor, platform.access, platform.filter_env(), request)
+    return [dict(row) for row in listing.run(connection)["records"]]
 
 
 @dataclass

@@ -47,7 +47,7 @@ class Window:
         if self.view == "day":
             return format_date(self.anchor, format="full", locale=locale)
         if self.view == "month":
-            return format_date(self.anchor, format="yyyy MMMM" if str(locale) != "zh_CN" else "yyyy年M月",
+            return format_date(self.anchor, format="yyyy年M月" if locale.language == "zh" else "MMMM yyyy",
                                locale=locale)  # fmt: skip
         return f"{format_date(self.first, format='medium', locale=locale)} – " \
                f"{format_date(self.last, format='medium', locale=locale)}"  # fmt: skip

@@ -1,5 +1,6 @@
 """The home workbench's day (COL-4, first part): the user's overdue and due-today tasks and today's events (those
-they own or attend), read through the query engine as them, in their time zone."""
+they own or attend, a repeating one on each day it happens), read through the query engine as them, in their time
+zone, with a way into the calendar."""
 
 from __future__ import annotations
 
@@ -11,14 +12,15 @@ from sqlalchemy import Connection
 
 from huitong.engine.meta.schema import Schema
 from huitong.engine.platform import PagePart, Platform
-from huitong.engine.query.listing import Listing
 from huitong.engine.records.context import Actor
 from huitong.modules.activities import fragments
+from huitong.modules.activities.calendar_data import attended, gather, iso
 from huitong.modules.activities.moments import instant
 from huitong.modules.activities.objects import OPEN_TASK
 from huitong.modules.activities.timeline import activities
 
 SHOWN = 20
+__all__ = ["attended", "day_of", "iso", "my_day", "widget"]  # attended and iso: older callers import them here
 
 
 def day_of(now: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -27,13 +29,9 @@ def day_of(now: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
-def iso(moment: datetime) -> str:
-    return moment.astimezone(ZoneInfo("UTC")).isoformat().replace("+00:00", "Z")
-
-
 def my_day(platform: Platform, connection: Connection, actor: Actor, schema: Schema,
            zone: ZoneInfo) -> dict[str, Any]:  # fmt: skip
-    """``overdue`` and ``today`` (tasks), ``events`` (today's), each oldest first."""
+    """``overdue`` and ``today`` (tasks), ``events`` (today's occurrences, all-day first), each oldest first."""
     now = platform.now()
     start, end = day_of(now, zone)
     me = actor.user_id
@@ -41,13 +39,11 @@ def my_day(platform: Platform, connection: Connection, actor: Actor, schema: Sch
                           {"field": "status", "op": "in", "value": list(OPEN_TASK)},
                           {"field": "due_at", "op": "lt", "value": iso(end)}]}  # fmt: skip
     tasks = activities(platform, connection, actor, schema, "task", open_tasks, ["due_at", "id"], SHOWN)
-    attending = [row["event"] for row in attended(platform, connection, actor, schema)]
-    mine: Any = {"field": "owner", "op": "eq", "value": me}
-    if attending:
-        mine = {"or": [mine, {"field": "id", "op": "in", "value": attending}]}
-    today = {"and": [mine, {"field": "start_at", "op": "gte", "value": iso(start)},
-                     {"field": "start_at", "op": "lt", "value": iso(end)}]}  # fmt: skip
-    events = activities(platform, connection, actor, schema, "event", today, ["start_at", "id"], SHOWN)
+    occurrences = [item for item in gather(platform, connection, actor, schema, [me], start, end)
+                   if item.kind == "event"]  # fmt: skip
+    events = [{**item.record, "start_at": item.start, "end_at": item.end, "recurring": item.recurring,
+               "hours": hours(item.start, item.end, zone)}
+              for item in sorted(occurrences, key=lambda item: (not item.all_day, item.start))][:SHOWN]  # fmt: skip
     return {
         "overdue": [t for t in tasks if instant(t["due_at"]) < now],
         "today": [t for t in tasks if instant(t["due_at"]) >= now],
@@ -55,14 +51,13 @@ def my_day(platform: Platform, connection: Connection, actor: Actor, schema: Sch
     }
 
 
-def attended(platform: Platform, connection: Connection, actor: Actor, schema: Schema) -> list[dict[str, Any]]:
-    definition = schema.objects.get("event_attendee")
-    if definition is None or not platform.access.may(actor, definition, "read"):
-        return []
-    request = {"filter": {"field": "user", "op": "eq", "value": actor.user_id}, "fields": ["event"],
-               "sort": ["-id"], "limit": 200}  # fmt: skip
-    listing = Listing(schema, definition, actor, platform.access, platform.filter_env(), request)
-    return [dict(row) for row in listing.run(connection)["records"]]
+def hours(start: datetime, end: datetime, zone: ZoneInfo) -> str:
+    """``09:30–10:30`` in ``zone`` (the day is today; an event from yesterday or into tomorrow says its date)."""
+    first, last = start.astimezone(zone), end.astimezone(zone)
+    shown = first.strftime("%H:%M") if first.date() == last.date() else first.strftime("%m-%d %H:%M")
+    if end > start:
+        shown += "–" + (last.strftime("%H:%M") if first.date() == last.date() else last.strftime("%m-%d %H:%M"))
+    return shown
 
 
 def widget(part: PagePart) -> str | None:
@@ -71,7 +66,8 @@ def widget(part: PagePart) -> str | None:
         return None
     day = my_day(part.platform, part.connection, part.actor, schema, part.user.zone)
     may = part.platform.access.may
-    context = {**day, "schema": schema, "now": part.platform.now(),
+    calendar = "event" in schema.objects and may(part.actor, schema.objects["event"], "read")
+    context = {**day, "schema": schema, "now": part.platform.now(), "calendar": calendar,
                "may_create": may(part.actor, schema.objects["task"], "create"),
                "editable": {"task": may(part.actor, schema.objects["task"], "edit")}}  # fmt: skip
     return fragments.html(part.platform, part.request, part.user, "activities_home.html", context)

@@ -27,8 +27,7 @@ from huitong.engine.notices import Notice, notice_params
 from huitong.engine.platform import Platform
 from huitong.engine.records.context import Actor
 from huitong.engine.security.users import system_actor
-from huitong.modules.activities.calendar_data import read, zones_of
-from huitong.modules.activities.home import iso
+from huitong.modules.activities.calendar_data import iso, read, zones_of
 from huitong.modules.activities.moments import instant
 from huitong.modules.activities.objects import OPEN_TASK
 from huitong.modules.activities.recurrence import occurrences
