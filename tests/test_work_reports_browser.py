@@ -40,6 +40,13 @@ def test_write_submit_and_review_a_daily_report(browser: Browser, server: LiveSe
     expect(row).to_contain_text("已提交")
     expect(page.locator(".team-reports tbody tr", has_text="孙七")).to_contain_text("未提交")
     screenshot(page, "work-reports-team")
+    # last week, from the demo company: everyone wrote their weekly report
+    page.get_by_role("link", name="周报").click()
+    page.get_by_role("link", name="上一期").click()
+    expect(page.locator(".team-reports tbody tr", has_text="孙七")).to_contain_text("已提交")
+    screenshot(page, "work-reports-team-last-week")
+    page.goto("/work-reports/team")
+    row = page.locator(".team-reports tbody tr", has=page.get_by_role("link", name="赵六"))
     row.get_by_role("link", name="赵六").click()
     page.get_by_label("批阅意见").fill("折扣可以给到九五折，周五前发出。")
     page.get_by_role("button", name="发送").click()
