@@ -2,7 +2,7 @@
 administrators, how many have read it), a form to write one to the company or to departments, the card on an
 announcement's page (its text as HTML and the read receipts), and the receipts through the API.
 
-Viewing an announcement's page counts as reading it: the viewer's notification about it is marked read there.
+Viewing an announcement's page counts as reading it: the page marks the viewer's notification about it read.
 """
 
 from __future__ import annotations
@@ -140,10 +140,11 @@ def panel(part: PagePart) -> str | None:
     record = dict(part.record)
     platform = part.platform
     table = platform.cache.current(part.connection).table("notification")
-    if announcements.count_unread(part.connection, table, part.actor.user_id, int(record["id"])):
-        mark_read(platform, part.actor, int(record["id"]))
     context = {
         "announcement": record,
+        # the page marks it read once shown (a post from the browser: the record page is drawn inside its own
+        # transaction, which a second writer would wait for on SQLite)
+        "unread": announcements.count_unread(part.connection, table, part.actor.user_id, int(record["id"])) > 0,
         "body": Markup(announcements.clean(str(record.get("body") or ""))),  # cleaned on write; again on the way out
         "receipts": announcements.receipts(part.connection, table, int(record["id"]))
         if may_see_receipts(part.actor, record) else None,
@@ -151,6 +152,14 @@ def panel(part: PagePart) -> str | None:
     folders = tuple(str(module.templates) for module in platform.modules if module.templates)
     template = environment(folders).get_template("announcements_panel.html")
     return template.render(request=part.request, user=part.user, locale=current_locale.get(), **context)
+
+
+@pages.post("/announcements/{announcement_id}/read")
+async def read_announcement(announcement_id: PathId, request: Request, user: PageUser = Depends(page_user)) -> Response:
+    """The viewer has seen the announcement: their notification about it is read (htmx, when its page loads)."""
+    await request.form()
+    await run_in_threadpool(mark_read, platform_of(request), user.actor, announcement_id)
+    return Response(status_code=204)
 
 
 def mark_read(platform: Platform, actor: Actor, announcement_id: int) -> None:
