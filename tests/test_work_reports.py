@@ -241,3 +241,29 @@ def test_bad_input_is_a_clear_error_not_a_crash(team: dict[str, Any], path: str)
 def test_unknown_or_unreadable_reports_are_not_found(team: dict[str, Any]) -> None:
     assert team["wang"].post("/api/v1/work-reports/999999/submit").status_code == 404
     assert team["wang"].post("/api/v1/work-reports/abc/submit").status_code in (400, 404, 422)
+
+
+def test_a_draft_is_the_authors_to_delete_and_a_submitted_report_is_kept(api: Api, team: dict[str, Any]) -> None:
+    wang, manager = team["wang"], team["manager"]
+    draft = created(wang, "work_report", {"kind": "daily", "period_start": TODAY})
+    assert manager.delete(f"/api/v1/records/work_report/{draft['id']}").status_code == 422
+    assert wang.delete(f"/api/v1/records/work_report/{draft['id']}").status_code == 204
+    # the deleted draft still holds its day: restore it rather than write another
+    again = wang.post("/api/v1/records/work_report", {"kind": "daily", "period_start": TODAY})
+    assert again.status_code == 422 and "recycle bin" in again.json()["errors"][0]["message"]
+    report = created(wang, "work_report", {"kind": "daily", "period_start": "2026-03-17"})
+    ok(wang.post(f"/api/v1/work-reports/{report['id']}/submit"))
+    assert wang.delete(f"/api/v1/records/work_report/{report['id']}").status_code == 422
+    assert api.delete(f"/api/v1/records/work_report/{report['id']}").status_code == 204
+
+
+def test_what_the_crm_fills_in_is_not_taken_from_the_client(team: dict[str, Any]) -> None:
+    wang = team["wang"]
+    draft = created(wang, "work_report", {"kind": "daily", "period_start": TODAY, "calls": 99,
+                                          "submitted_to": team["zhao_id"], "period_key": "x"})  # fmt: skip
+    assert (draft["calls"], draft["submitted_to"], draft["status"]) == (0, None, "draft")
+    changed = ok(wang.patch(f"/api/v1/records/work_report/{draft['id']}", {
+        "period_key": "x", "calls": 5, "reviewed_by": team["manager_id"], "summary": "写好了",
+        "version": draft["version"]}))  # fmt: skip
+    assert (changed["calls"], changed["reviewed_by"], changed["summary"]) == (0, None, "写好了")
+    assert changed["period_key"] == f"{team['wang_id']}:daily:{TODAY}"

@@ -47,6 +47,7 @@ def install(hooks: Hooks) -> None:
     hooks.register("before_update", "work_report", before_update)
     hooks.register("after_create", "work_report", after_write)
     hooks.register("after_update", "work_report", after_write)
+    hooks.register("before_delete", "work_report", before_delete)
     hooks.register("before_create", "work_report_comment", before_comment)
     hooks.register("after_create", "work_report_comment", after_comment)
 
@@ -81,13 +82,24 @@ def before_update(call: HookCall) -> None:
         return
     if changed & {*CONTENT_FIELDS, "status"} and context.actor.user_id != author:
         raise refused("owner", "not_author", _("Only the author writes or submits their report."))
-    for computed in ("submitted_at", "submitted_to", "reviewed_at", "reviewed_by"):
-        changes.pop(computed, None)  # set by the CRM on submission and review, not by a client
+    for computed in ("submitted_at", "submitted_to", "reviewed_at", "reviewed_by", "period_key", "period_end", "name"):
+        changes.pop(computed, None)  # set by the CRM from the period, on submission and on review; not by a client
     if changed & {"kind", "period_start"}:
         place(call, author)
     count(call, author)
     if changes.get("status") == SUBMITTED:
         submit(call, author)
+
+
+def before_delete(call: HookCall) -> None:
+    """A draft is its author's to throw away; what was submitted is kept (an administrator may still remove it)."""
+    before, actor = call.before or {}, call.context.actor
+    if actor.is_admin:
+        return
+    if before.get("status") == SUBMITTED:
+        raise refused("status", "submitted", _("A submitted report is kept: it cannot be deleted."))
+    if int(before["owner"]) != actor.user_id:
+        raise refused("owner", "not_author", _("Only the author writes or submits their report."))
 
 
 def place(call: HookCall, author: int) -> None:
