@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Connection, select
 
+from huitong.engine.errors import HuitongError
 from huitong.engine.meta.schema import Schema
 from huitong.engine.platform import Platform
 from huitong.engine.query.listing import Listing
@@ -109,7 +110,10 @@ def read(platform: Platform, connection: Connection, actor: Actor, schema: Schem
         return []
     shown = [name for name in fields if name in definition.fields]
     request = {"filter": filter_, "fields": shown, "sort": sort, "limit": LIMIT}
-    listing = Listing(schema, definition, actor, platform.access, platform.filter_env(), request)
+    try:
+        listing = Listing(schema, definition, actor, platform.access, platform.filter_env(), request)
+    except HuitongError:
+        return []  # the filter names a field hidden from the reader (field-level security): nothing to show by it
     return [dict(row) for row in listing.run(connection)["records"]]
 
 
@@ -134,7 +138,8 @@ def whose(field_: str, people: list[int]) -> dict[str, Any]:
 def gather(platform: Platform, connection: Connection, actor: Actor, schema: Schema, people: list[int],
            start: datetime, end: datetime, *, open_tasks_only: bool = False) -> list[Item]:  # fmt: skip
     """The events and tasks of ``people`` (the reader first: also the events they attend) overlapping [start,
-    end), that the reader may read, oldest first. Sub-second differences aside, the same item never shows twice."""
+    end), that the reader may read, oldest first (all-day ones first within an instant); each record once per
+    occurrence, though it may be owned by one person and attended by another."""
     me = actor.user_id
     attending = [int(row["event"]) for row in attended(platform, connection, actor, schema) if row.get("event")]
     mine: Any = whose("owner", people)
@@ -145,7 +150,12 @@ def gather(platform: Platform, connection: Connection, actor: Actor, schema: Sch
                        {"field": "start_at", "op": "lt", "value": iso(end)}]}  # fmt: skip
     series = {"and": [mine, {"field": "recurrence", "op": "is_null", "value": False},
                       {"field": "start_at", "op": "lt", "value": iso(end)}]}  # fmt: skip
-    events = {row["id"]: row for query in (one_off, series)
+    queries: list[Any] = [one_off, series]
+    event = schema.objects.get("event")
+    if event is not None and "recurrence" not in event.fields:
+        # repetition hidden from the reader: they see each event once, at its own time
+        queries = [{"and": [part for part in one_off["and"] if part.get("field") != "recurrence"]}]
+    events = {row["id"]: row for query in queries
               for row in read(platform, connection, actor, schema, "event", query, EVENT_FIELDS, ["start_at", "id"])}  # fmt: skip
     task_filter: list[Any] = [whose("owner", people), {"field": "due_at", "op": "gte", "value": iso(start)},
                               {"field": "due_at", "op": "lt", "value": iso(end)}]  # fmt: skip
