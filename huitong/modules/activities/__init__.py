@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from huitong.engine.platform import HomeWidget, Module, PeriodicJob, RecordPanel, Screen
+from huitong.engine.platform import HomeWidget, Module, PeriodicJob, RecordPanel, Screen, TimelineSource
 from huitong.engine.records.context import Hooks
 from huitong.modules.activities import (
     calendar,
@@ -24,7 +24,7 @@ from huitong.modules.activities import (
     team_visits,
     timeline,
 )
-from huitong.modules.activities.objects import OBJECTS, RELATIONS
+from huitong.modules.activities.objects import OBJECTS
 
 
 def install_hooks(registry: Hooks) -> None:
@@ -48,9 +48,11 @@ module = Module(
     record_panels=[
         RecordPanel("activities.task_actions", routes.task_panel, objects=["task"]),
         RecordPanel("activities.visit", routes.visit_panel, objects=["event"]),
-        RecordPanel("activities.timeline", timeline.panel, objects=list(RELATIONS)),
+        RecordPanel("activities.timeline", timeline.panel),  # every record page: one timeline (COL-1)
     ],
     home_widgets=[HomeWidget("activities.today", home.widget)],
+    # the activities about records, for other modules' timelines (the work circle feed of followed records)
+    timeline_sources=[TimelineSource("activity", {"en": "Activities", "zh_CN": "活动"}, timeline.entries)],
     periodic=[
         PeriodicJob("activities.events_happened", events_job.run, minutes=15),
         PeriodicJob("activities.reminders", reminders.run, minutes=1),
