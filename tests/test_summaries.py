@@ -81,7 +81,8 @@ REQUESTS: list[dict[str, Any]] = [
                         {"field": "created_at", "op": "lt", "value": "2026-03-19"}]},
      "group_by": ["furthest_stage", "stage", "status"],
      "measures": [{"fn": "count", "as": "count"}, {"fn": "sum", "field": "amount", "as": "amount"},
-                  {"fn": "avg", "field": "days_to_close", "as": "days"}]},
+                  {"fn": "avg", "field": "days_to_close", "as": "days"},
+                  {"fn": "avg", "field": "stage_days_1", "as": "first_stage_days"}]},
 ]  # fmt: skip
 
 

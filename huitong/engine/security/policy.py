@@ -189,10 +189,12 @@ class SecurityPolicy(AccessPolicy):
         return or_(ownership, *others)
 
     def _reach(
-        self, model: SecurityModel, user: UserContext, definition: ObjectDef, table: Any, level: str
-    ) -> tuple[set[int], list[ColumnElement[bool]]] | None:
+        self, model: SecurityModel, user: UserContext, definition: ObjectDef, table: Any, level: str,
+        within: Any = None,
+    ) -> tuple[set[int], list[ColumnElement[bool]]] | None:  # fmt: skip
         """Whose records the user reaches by owner (themselves, their subordinates, rules by owner), and the other
-        ways in (rules by criteria, shares); None when the default opens every record."""
+        ways in (rules by criteria, shares; a rule by criteria the filter ``within`` rules out is left out); None
+        when the default opens every record."""
         default = model.default_for(definition.name)
         if default.access == READ_WRITE or (level == READ and default.access == READ):
             return None
@@ -204,6 +206,10 @@ class SecurityPolicy(AccessPolicy):
                 if rule.criteria is None and rule.owned_by is not None:
                     owners |= model.users_of(*rule.owned_by)
                 elif rule.criteria is not None:
+                    if within is not None and exclude_each_other(
+                        self._criteria_node(definition, rule.criteria), within
+                    ):
+                        continue
                     matching = self._criteria(definition, table, rule.criteria)
                     if rule.owned_by is not None:
                         matching = and_(table.c.owner.in_(sorted(model.users_of(*rule.owned_by))), matching)
@@ -212,7 +218,7 @@ class SecurityPolicy(AccessPolicy):
         return owners, others
 
     def owner_scope(
-        self, actor: Actor, definition: ObjectDef, table: Table
+        self, actor: Actor, definition: ObjectDef, table: Table, within: Any = None
     ) -> tuple[frozenset[int] | None, ColumnElement[bool] | None] | None:
         model, user = self._context(actor)
         grant = user.grant(definition.name)
@@ -220,7 +226,7 @@ class SecurityPolicy(AccessPolicy):
             return None, None
         if not grant.read or self._master_field(definition) is not None or self._record_reference(definition):
             return None
-        reach = self._reach(model, user, definition, table, READ)
+        reach = self._reach(model, user, definition, table, READ, within)
         if reach is None:
             return None, None
         owners, others = reach

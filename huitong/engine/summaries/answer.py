@@ -42,7 +42,7 @@ class Plan:
 def answer(summaries: Summaries, aggregation: Aggregation, connection: Connection) -> list[dict[str, Any]] | None:
     """The aggregate's rows (as the database would return them), or None when no summary can answer it."""
     scope = aggregation.builder.access.owner_scope(
-        aggregation.builder.actor, aggregation.definition, aggregation.builder.table
+        aggregation.builder.actor, aggregation.definition, aggregation.builder.table, aggregation.node
     )
     if scope is None:
         return None

@@ -22,8 +22,10 @@ WIDE_WIDGETS = frozenset({"textarea", "multiselect"})
 
 
 def form_fields(definition: ObjectDef) -> list[FieldDef]:
-    """The fields a person fills in (ownership changes through transfer, auto-numbers fill themselves)."""
-    return [f for f in definition.user_fields if f.field_type.widget not in READ_ONLY_WIDGETS]
+    """The fields a person fills in (ownership changes through transfer, auto-numbers fill themselves, fields a
+    module declares ``computed`` are kept by its hooks)."""
+    return [f for f in definition.user_fields
+            if f.field_type.widget not in READ_ONLY_WIDGETS and not f.options.get("computed")]  # fmt: skip
 
 
 def read_form(form: FormData, fields: list[FieldDef]) -> dict[str, Any]:

@@ -1,9 +1,10 @@
 """The sales funnel of one process for the opportunities created in a period.
 
 Per stage: how many of them reached it (their furthest stage is it or a later one; won is the last), their amount,
-the share of those that went on to the next stage (``conversion``), and the average days spent in the stage (from
-the stage history). ``win_rate`` = won / (won + lost) and ``avg_cycle_days`` (creation to close, won deals) over the
-same opportunities. Read with ``Aggregation`` as the signed-in user, so access applies.
+the share of those that went on to the next stage (``conversion``), and the average days a deal spent in the stage
+(each deal keeps its days per stage as it leaves one). ``win_rate`` = won / (won + lost) and ``avg_cycle_days``
+(creation to close, won deals) over the same opportunities. Read with ``Aggregation`` as the signed-in user, so
+access applies; at scale the summary ``SUMMARY`` answers.
 """
 
 from __future__ import annotations
@@ -20,13 +21,14 @@ from huitong.engine.query.aggregate import Aggregation
 from huitong.engine.records.context import Actor
 from huitong.engine.summaries.model import Summary
 from huitong.modules.sales.forecast import money, read_date
+from huitong.modules.sales.opportunities import STAGE_DAYS
 from huitong.modules.sales.process_store import ensure_default, process_in
 
-# The funnel's cohort at a million deals: count, amount and days to close per owner, creation month, process,
-# furthest stage, stage and status.
+# The funnel's cohort at a million deals: count, amount, days to close and days in each stage per owner, creation
+# month, process, furthest stage, stage and status.
 SUMMARY = Summary("opportunity_funnel", "opportunity",
                   ("owner", "sales_process", "furthest_stage", "stage", "status"), "created_at",
-                  ("amount", "days_to_close"))  # fmt: skip
+                  ("amount", "days_to_close", *(f"stage_days_{n}" for n in range(1, STAGE_DAYS + 1))))  # fmt: skip
 
 
 def read_process_id(raw: str | None) -> int | None:
@@ -71,11 +73,20 @@ def funnel(platform: Platform, actor: Actor, params: Mapping[str, str | None]) -
             "filter": {"and": [*cohort, {"field": "status", "op": "eq", "value": "won"}]},
             "measures": [{"fn": "avg", "field": "days_to_close", "as": "days"}],
         })  # fmt: skip
-        via = [{**condition, "field": f"opportunity.{condition['field']}"} for condition in cohort]
-        day_rows = aggregate("opportunity_stage_history", {
-            "filter": {"and": [*via, {"field": "days_in_stage", "op": "is_null", "value": False}]},
-            "group_by": ["stage"], "measures": [{"fn": "avg", "field": "days_in_stage", "as": "days"}],
-        })  # fmt: skip
+        places = range(1, min(len(process.open_stages), STAGE_DAYS) + 1)
+        days_rows = aggregate("opportunity", {
+            "filter": {"and": cohort},
+            "measures": [{"fn": "avg", "field": f"stage_days_{n}", "as": f"days_{n}"} for n in places],
+        }) if places else []  # fmt: skip
+        days = {process.open_stages[n - 1].value: days_rows[0][f"days_{n}"] for n in places if days_rows}
+        if len(process.open_stages) > STAGE_DAYS:  # the places past the deal's own fields: from the stage history
+            via = [{**condition, "field": f"opportunity.{condition['field']}"} for condition in cohort]
+            later = [stage.value for stage in process.open_stages[STAGE_DAYS:]]
+            days |= {row["stage"]: row["days"] for row in aggregate("opportunity_stage_history", {
+                "filter": {"and": [*via, {"field": "stage", "op": "in", "value": later},
+                                   {"field": "days_in_stage", "op": "is_null", "value": False}]},
+                "group_by": ["stage"], "measures": [{"fn": "avg", "field": "days_in_stage", "as": "days"}],
+            })}  # fmt: skip
     funnel_stages = [*process.open_stages, process.closing("won")]
     reached = [0] * len(funnel_stages)
     amounts = [Decimal(0)] * len(funnel_stages)
@@ -88,7 +99,7 @@ def funnel(platform: Platform, actor: Actor, params: Mapping[str, str | None]) -
             amounts[index] += Decimal(row["amount"] or 0)
         won += row["count"] if row["status"] == "won" else 0
         lost += row["count"] if row["status"] == "lost" else 0
-    days = {row["stage"]: float(row["days"]) for row in day_rows if row["days"] is not None}
+    days = {stage: float(value) for stage, value in days.items() if value is not None}
     stages = []
     for index, stage in enumerate(funnel_stages):
         following = reached[index + 1] if index + 1 < len(funnel_stages) else None

@@ -14,6 +14,7 @@ from huitong.engine.meta.types.base import FilterEnv
 from huitong.engine.records.context import HookCall, Hooks
 from huitong.engine.records.service import RecordService
 from huitong.modules.sales import good_news, targets, team
+from huitong.modules.sales.opportunities import STAGE_DAYS
 from huitong.modules.sales.process_store import choose, ensure_default_in, list_records, processes_in
 from huitong.modules.sales.processes import Process, Stage, read_stages, stages_text
 
@@ -122,6 +123,7 @@ def apply_stage(
     """Probability, status, close date and the loss reason as the stage says."""
     now = call.context.now
     if moved:
+        add_stage_days(process, before, changes, now)
         changes["stage_entered_at"] = now
         # when the stage's expected duration runs out (the overdue sweep flags the deal then, once per stage)
         late = stage.kind == "open" and stage.expected_days
@@ -151,6 +153,17 @@ def apply_stage(
     if after.get("status") == "lost" and not after.get("loss_reason"):
         message = _("A lost opportunity needs a loss reason.")
         raise validation_failed([FieldError("loss_reason", "required", message)])
+
+
+def add_stage_days(process: Process, before: dict[str, Any], changes: dict[str, Any], now: datetime) -> None:
+    """The days spent in the stage being left, added to the deal's days in that (open) stage's place."""
+    left = process.stage(before.get("stage"))
+    if left is None or left.kind != "open" or not before.get("stage_entered_at"):
+        return
+    place = process.open_stages.index(left) + 1
+    if place <= STAGE_DAYS:
+        name = f"stage_days_{place}"
+        changes[name] = Decimal(before.get(name) or 0) + _days(before["stage_entered_at"], now)
 
 
 def check_probability(process: Process, stage: Stage, probability: Decimal) -> None:

@@ -5,6 +5,15 @@ from __future__ import annotations
 from huitong.engine.meta.declare import choices, field, standard_object
 from huitong.modules.sales.choices import FORECAST_CATEGORIES, LOSS_REASONS, SOURCES, STAGES
 
+# Days a deal spent in the n-th open stage of its process (all its stays there), kept by the stage hook as it leaves
+# the stage: the funnel's "average days in stage" sums them up through the funnel's summary, without reading the
+# stage history. Processes with more open stages than this read the history for the rest.
+STAGE_DAYS = 6
+STAGE_DAYS_FIELDS = [
+    field(f"stage_days_{n}", "decimal", f"Days in stage {n}", f"第{n}阶段停留天数", scale=1, computed=True)
+    for n in range(1, STAGE_DAYS + 1)
+]
+
 opportunity = standard_object(
     "opportunity", "Opportunity", "商机",
     [
@@ -36,6 +45,7 @@ opportunity = standard_object(
         field("stage_entered_at", "datetime", "In stage since", "进入本阶段时间"),
         field("stage_due_at", "datetime", "Stage due", "本阶段应完成时间", indexed=True),
         field("overdue_notified_at", "datetime", "Overdue flagged at", "超期提醒时间"),
+        *STAGE_DAYS_FIELDS,
         field("furthest_stage", "text", "Furthest stage reached", "到达的最远阶段", indexed=True, max_length=64),
         field("days_to_close", "decimal", "Days to close", "成交周期（天）", scale=1),
         field("last_activity_at", "datetime", "Last activity", "最后跟进时间", indexed=True),
