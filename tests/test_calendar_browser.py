@@ -102,6 +102,16 @@ def test_a_manager_overlays_the_team_and_a_phone_gets_a_list(browser: Browser, s
     page.locator(".cal-people").get_by_role("button", name="显示").click()
     expect(page.locator("[data-cal-grid] .cal-event", has_text="赵六的客户拜访")).to_be_visible()
     screenshot(page, "calendar-week-team")
+    # the same page in English
+    choose = "document.querySelector(\"form[action='/language'] button[value='%s']\").click()"
+    with page.expect_navigation():
+        page.evaluate(choose % "en")
+    expect(page.get_by_role("link", name="Week view")).to_have_attribute("aria-current", "page")
+    expect(page.locator("[data-cal-grid] .cal-event", has_text="赵六的客户拜访")).to_be_visible()
+    expect(page.locator(".cal-feed summary")).to_have_text("Subscribe on your phone (.ics)")
+    screenshot(page, "calendar-week-team-en")
+    with page.expect_navigation():
+        page.evaluate(choose % "zh_CN")
 
     phone = open_page(browser, server, PHONE["width"])
     sign_in(phone, "zhaoliu")
