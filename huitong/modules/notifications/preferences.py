@@ -26,13 +26,16 @@ KINDS: dict[str, str] = {
     "mention": N_("Mentions"),
     "assignment": N_("Assignments"),
     "task_reminder": N_("Task reminders"),
+    "event_reminder": N_("Event reminders"),
     "overdue": N_("Overdue warnings"),
     "pool_reclaim": N_("Pool reclaim warnings"),
     "deal_won": N_("Won deals"),
     "announcement": N_("Announcements"),
     "birthday": N_("Contacts' birthdays"),
+    "work_report": N_("Work reports"),
+    "followed_change": N_("Records I follow"),
 }
-DEFAULT_EMAIL = frozenset({"mention", "assignment", "task_reminder", "deal_won", "announcement"})
+DEFAULT_EMAIL = frozenset({"mention", "assignment", "task_reminder", "event_reminder", "deal_won", "announcement"})
 DEFAULT_BIRTHDAY_TIME = time(9, 0)
 TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
