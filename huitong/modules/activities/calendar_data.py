@@ -104,17 +104,27 @@ def overlay_candidates(platform: Platform, actor: Actor) -> list[int]:
 
 
 def read(platform: Platform, connection: Connection, actor: Actor, schema: Schema, object_name: str,
-         filter_: Any, fields: list[str], sort: list[str]) -> list[dict[str, Any]]:  # fmt: skip
+         filter_: Any, fields: list[str], sort: list[str], pages: int = 1) -> list[dict[str, Any]]:  # fmt: skip
+    """The records matching ``filter_`` the reader may read, at most ``pages`` pages of ``LIMIT``."""
     definition = schema.objects.get(object_name)
     if definition is None or not platform.access.may(actor, definition, "read"):
         return []
     shown = [name for name in fields if name in definition.fields]
-    request = {"filter": filter_, "fields": shown, "sort": sort, "limit": LIMIT}
-    try:
-        listing = Listing(schema, definition, actor, platform.access, platform.filter_env(), request)
-    except HuitongError:
-        return []  # the filter names a field hidden from the reader (field-level security): nothing to show by it
-    return [dict(row) for row in listing.run(connection)["records"]]
+    found: list[dict[str, Any]] = []
+    cursor = None
+    for _page in range(pages):
+        request = {"filter": filter_, "fields": shown, "sort": sort, "limit": LIMIT,
+                   **({"cursor": cursor} if cursor else {})}  # fmt: skip
+        try:
+            listing = Listing(schema, definition, actor, platform.access, platform.filter_env(), request)
+        except HuitongError:
+            return []  # the filter names a field hidden from the reader (field-level security): nothing to show by it
+        body = listing.run(connection)
+        found += [dict(row) for row in body["records"]]
+        cursor = body.get("next_cursor")
+        if not cursor:
+            break
+    return found
 
 
 def editable_ids(platform: Platform, connection: Connection, actor: Actor, schema: Schema, object_name: str,

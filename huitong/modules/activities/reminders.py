@@ -36,6 +36,7 @@ LOOK_BACK = timedelta(hours=6)
 OVERDUE_LOOK_BACK = timedelta(days=1)  # older overdue tasks (before an upgrade, a long outage) are not news
 LONGEST_LEAD = timedelta(minutes=1440)  # the longest reminder choice: a day before
 BATCH = 200
+SERIES_PAGES = 20  # up to 20,000 repeating events with a reminder are looked at each minute
 TASK_FIELDS = ["id", "version", "owner", "subject", "status", "due_at", "reminder_at", "reminded_at",
                "overdue_notified_at"]  # fmt: skip
 EVENT_FIELDS = ["id", "version", "owner", "subject", "start_at", "end_at", "recurrence", "reminder_minutes",
@@ -117,11 +118,9 @@ def event_reminders(platform: Platform, connection: Connection, actor: Actor, sc
                        {"field": "start_at", "op": "lte", "value": iso(now + LONGEST_LEAD)}]}  # fmt: skip
     series = {"and": [with_reminder, {"field": "recurrence", "op": "is_null", "value": False},
                       {"field": "start_at", "op": "lte", "value": iso(now + LONGEST_LEAD)}]}  # fmt: skip
-    rows = [
-        row
-        for where in (one_off, series)
-        for row in read(platform, connection, actor, schema, "event", where, EVENT_FIELDS, ["start_at", "id"])
-    ]
+    rows = [row for where in (one_off, series)  # every series with a reminder: each may have an occurrence now
+            for row in read(platform, connection, actor, schema, "event", where, EVENT_FIELDS, ["start_at", "id"],
+                            pages=SERIES_PAGES)]  # fmt: skip
     zones = zones_of(connection, sorted({int(row["owner"]) for row in rows}), platform.zone)
     found: list[Due] = []
     for row in rows:
