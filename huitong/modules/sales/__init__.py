@@ -11,6 +11,7 @@ from huitong.modules.sales import (
     competitors,
     duplicates,
     forecast,
+    forecast_snapshots,
     funnel,
     hooks_customers,
     hooks_pipeline,
@@ -49,7 +50,7 @@ module = Module(
         Screen({"en": "Visits this week", "zh_CN": "本周拜访"}, "/sales/visits", "account"),
         Screen({"en": "Pools", "zh_CN": "公海池"}, "/sales/pools", "pool"),
     ],
-    periodic=[pool_reclaim.JOB, stage_overdue.JOB],
+    periodic=[pool_reclaim.JOB, stage_overdue.JOB, forecast_snapshots.JOB],
     similar_records=duplicates.SIMILAR,
     summaries=[forecast.SUMMARY, funnel.SUMMARY],
 )

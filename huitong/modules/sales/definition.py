@@ -5,6 +5,7 @@ from __future__ import annotations
 from huitong.modules.sales.assignment import lead_assignment_rule
 from huitong.modules.sales.competitors import competitor, opportunity_competitor
 from huitong.modules.sales.customers import account, account_relationship, contact
+from huitong.modules.sales.forecast_snapshots import forecast_snapshot
 from huitong.modules.sales.good_news import sales_good_news
 from huitong.modules.sales.leads import lead, lead_mapping
 from huitong.modules.sales.opportunities import opportunity
@@ -27,6 +28,7 @@ OBJECTS = [
     opportunity,
     opportunity_stage_history,
     sales_target,
+    forecast_snapshot,
     opportunity_team_member,
     sales_good_news,
     opportunity_contact_role,

@@ -14,6 +14,7 @@ from huitong.engine.web import cells
 from huitong.engine.web.pages import PageRoute
 from huitong.engine.web.render import navigation, render
 from huitong.engine.web.session import PageUser, page_user
+from huitong.modules.sales import forecast_snapshots
 from huitong.modules.sales.forecast import forecast
 from huitong.modules.sales.funnel import funnel
 from huitong.modules.sales.process_store import read_processes
@@ -38,6 +39,7 @@ def forecast_page(request: Request, user: PageUser = Depends(page_user)) -> Resp
     shape = funnel(platform, user.actor, {"process": params.get("process"), "from": params.get("funnel_from"),
                                           "to": params.get("funnel_to")})  # fmt: skip
     processes = read_processes(platform, user.actor)
+    accuracy = forecast_snapshots.accuracy(platform, user.actor, {"period": params.get("accuracy_period")})
     group = numbers["group_by"]
     with platform.records.reading(user.actor) as (connection, actor, schema):
         amount = schema.object("opportunity").fields["amount"]
@@ -72,5 +74,6 @@ def forecast_page(request: Request, user: PageUser = Depends(page_user)) -> Resp
     context = {
         "numbers": numbers, "rows": rows, "funnel": shape, "processes": processes, "money": money, "chart": chart,
         "periods": period_choices(), "groups": group_choices(), "params": params, "nav": nav,
+        "accuracy": accuracy,
     }  # fmt: skip
     return render(request, "forecast_page.html", context, user=user)

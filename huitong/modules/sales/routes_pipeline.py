@@ -13,7 +13,7 @@ from huitong.engine.api.support import current_actor, json_body, json_response, 
 from huitong.engine.errors import FieldError, validation_failed
 from huitong.engine.i18n import _
 from huitong.engine.records.context import Actor
-from huitong.modules.sales import board, forecast_page, processes_page
+from huitong.modules.sales import board, forecast_page, forecast_snapshots, processes_page
 from huitong.modules.sales.forecast import forecast
 from huitong.modules.sales.funnel import funnel
 from huitong.modules.sales.process_store import create_process, read_processes, save_process
@@ -66,6 +66,12 @@ async def add_targets(
 async def read_forecast(request: Request, actor: Actor = Depends(current_actor)) -> Response:
     params = dict(request.query_params)
     return json_response(await run_in_threadpool(forecast, platform_of(request), actor, params))
+
+
+@api.get("/forecast/accuracy")
+async def read_forecast_accuracy(request: Request, actor: Actor = Depends(current_actor)) -> Response:
+    params = dict(request.query_params)
+    return json_response(await run_in_threadpool(forecast_snapshots.accuracy, platform_of(request), actor, params))
 
 
 @api.get("/funnel")
