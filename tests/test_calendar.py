@@ -293,6 +293,11 @@ def test_the_feed_holds_what_its_user_may_read_with_rules_and_can_be_renewed_and
     assert anonymous.get(renewed).status_code == 200
     stored = read(api, "calendar_feed", int(ok(api.get("/api/v1/records/calendar_feed"))["records"][0]["id"]))
     assert renewed.rsplit("/", 1)[1].removesuffix(".ics") not in str(stored)
+    # a colleague who left: their address stops with them
+    ok(api.patch(f"/api/v1/security/users/{office['rep_id']}", {"active": False}))
+    assert anonymous.get(renewed).status_code == 404
+    ok(api.patch(f"/api/v1/security/users/{office['rep_id']}", {"active": True}))
+    assert anonymous.get(renewed).status_code == 200
     stopped = rep.post("/activities/calendar/feed/stop", data={"csrf_token": rep.cookies.get("huitong_csrf") or ""})
     assert "stopped" in stopped.text or "已停止" in stopped.text
     assert anonymous.get(renewed).status_code == 404
