@@ -210,6 +210,8 @@ class Module:
     # templates base.html includes in every page's top bar, before the user menu (the notification bell); they see
     # the page's ``user``, ``request`` and ``locale`` only, so they must not read the database while rendering
     top_bar: list[str] = field(default_factory=list)
+    # links in every page's user menu, under the language choice: (label per locale, address), e.g. one's settings
+    user_menu: list[tuple[Mapping[str, str], str]] = field(default_factory=list)
 
 
 class Platform:

@@ -111,9 +111,10 @@ def render(
     folders = tuple(str(module.templates) for module in platform.modules if module.templates)
     template = environment(folders).get_template(name)
     top_bar = [item for module in platform.modules for item in module.top_bar]
+    user_menu = [(localized(label, url), url) for module in platform.modules for label, url in module.user_menu]
     html = template.render(
         request=request, user=user, locale=current_locale.get(), htmx=request.headers.get("hx-request") == "true",
-        top_bar=top_bar, **context,
+        top_bar=top_bar, user_menu=user_menu, **context,
     )  # fmt: skip
     return HTMLResponse(html, status_code=status, headers=dict(headers or {}))
 
