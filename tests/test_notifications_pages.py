@@ -50,6 +50,8 @@ def test_every_page_has_the_bell_and_its_stream(rep: tuple[int, Api, TestClient]
         page = browser.get(path)
         assert page.status_code == 200, path
         assert 'id="notification-bell"' in page.text and 'new EventSource("/notifications/stream")' in page.text
+        # and the user menu leads to one's notification settings
+        assert '<a class="dropdown-item" href="/notifications/preferences">Notification settings</a>' in page.text
 
 
 def test_the_list_opens_a_notification_at_its_record_and_marks_it_read(

@@ -25,6 +25,7 @@ module = Module(
     routers=[api.api, announcement_pages.api, pages.pages, announcement_pages.pages],
     templates=Path(__file__).resolve().parent / "templates",
     top_bar=["notifications_bell.html"],
+    user_menu=[({"en": "Notification settings", "zh_CN": "通知设置"}, "/notifications/preferences")],
     record_panels=[RecordPanel("notifications.announcement", announcement_pages.panel, objects=["announcement"])],
     periodic=[
         PeriodicJob("notifications.deliver", delivery.run, minutes=1),
