@@ -53,3 +53,19 @@ def test_a_months_forecast_week_by_week_beside_what_was_won(api: Api, platform: 
 def test_a_month_that_is_not_one_is_a_clear_error(api: Api) -> None:
     response = api.get("/api/v1/sales/forecast/accuracy?period=2026-13")
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == "period"
+
+
+def test_the_home_page_shows_this_months_attainment(api: Api, platform: Platform) -> None:
+    roles = tree(api, "roles", [("经理", None), ("代表", "经理")])
+    rep_id, rep = add_user(api, platform, "rep", role=roles["代表"])
+    add_user(api, platform, "boss", role=roles["经理"])
+    ok(api.post("/api/v1/sales/targets", {"user": rep_id, "period": "2026-03", "amount": "100000"}), 201)
+    created(rep, name="已签", amount="50000", stage="won", close_date="2026-03-10")
+    created(rep, name="在谈", amount="100000", stage="needs_confirmed", close_date="2026-03-30")
+
+    mine = signed_in(api.client.app, "rep").get("/").text
+    card = mine[mine.index('id="home-target"') :]
+    assert "50%" in card and "¥50,000.00" in card and "¥80,000.00" in card  # won, and won + 30 % of the open deal
+    assert "My team" not in card
+    team = signed_in(api.client.app, "boss").get("/").text
+    assert "My team" in team[team.index('id="home-target"') :]

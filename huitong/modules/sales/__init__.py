@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from huitong.engine.platform import Module, Screen
+from huitong.engine.platform import HomeWidget, Module, Screen
 from huitong.engine.records.context import Hooks
 from huitong.modules.sales import (
     competitor_pages,
@@ -13,6 +13,7 @@ from huitong.modules.sales import (
     forecast,
     forecast_snapshots,
     funnel,
+    home_targets,
     hooks_customers,
     hooks_pipeline,
     pool_reclaim,
@@ -53,4 +54,5 @@ module = Module(
     periodic=[pool_reclaim.JOB, stage_overdue.JOB, forecast_snapshots.JOB],
     similar_records=duplicates.SIMILAR,
     summaries=[forecast.SUMMARY, funnel.SUMMARY],
+    home_widgets=[HomeWidget("sales.target", home_targets.widget)],
 )
