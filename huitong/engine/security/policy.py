@@ -312,8 +312,9 @@ class SecurityPolicy(AccessPolicy):
         """A record about another record (a comment on an account) is read exactly when that record is: one branch
         per object the user may read, each looking the record up by id (as a detail looks up its master). Changing
         it takes changing that record (modules narrow it further, e.g. to the author). A record about no record
-        (a post) follows the object's own rules, widened for reading to the people of the reader's department and
-        those below the reader in the role hierarchy: the colleagues whose work the reader shares."""
+        (a post) follows the object's own rules, widened for reading to the reader's colleagues: the people of
+        their department and its sub-departments, the people placed directly in the departments above it (their
+        leadership), and those below the reader in the role hierarchy."""
         object_field, id_field = reference
         schema = self.metadata.snapshot()
         branches: list[ColumnElement[bool]] = []
@@ -332,7 +333,8 @@ class SecurityPolicy(AccessPolicy):
         if level == READ:
             colleagues = set(user.subordinate_ids) | {user.user_id}
             if user.department_id is not None:
-                colleagues |= model.users_in_department(user.department_id)
+                colleagues |= model.users_of("department", user.department_id, False)  # remembered per snapshot
+                colleagues |= {row.id for row in model.users.values() if row.department_id in user.department_ids}
             mine = table.c.owner.in_(sorted(colleagues))
             own = mine if own is None else or_(own, mine)
         unattached = table.c[object_field].is_(None)
