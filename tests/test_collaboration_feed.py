@@ -32,13 +32,16 @@ def every_entry(client: Api, limit: int) -> list[dict[str, Any]]:
 
 @pytest.fixture
 def circle(api: Api, platform: Platform) -> dict[str, Any]:
-    """Sales East (manager and two reps) and Sales North (one rep); accounts readable by everyone."""
+    """The sales director in 销售部; Sales East (manager and two reps) and Sales North (one rep) below it; accounts
+    readable by everyone."""
     set_default(api, "account", "read")
     departments = tree(api, "departments", [("销售部", None), ("华东区", "销售部"), ("华北区", "销售部")])
-    roles = tree(api, "roles", [("east_manager", None), ("east_rep", "east_manager"), ("north_rep", None)])
+    roles = tree(api, "roles", [("director", None), ("east_manager", "director"), ("east_rep", "east_manager"),
+                                ("north_rep", "director")])  # fmt: skip
     users: dict[str, Any] = {}
-    for username, role, department in (("zhangsan", "east_manager", "华东区"), ("wang", "east_rep", "华东区"),
-                                       ("zhao", "east_rep", "华东区"), ("liu", "north_rep", "华北区")):  # fmt: skip
+    for username, role, department in (("chenjing", "director", "销售部"), ("zhangsan", "east_manager", "华东区"),
+                                       ("wang", "east_rep", "华东区"), ("zhao", "east_rep", "华东区"),
+                                       ("liu", "north_rep", "华北区")):  # fmt: skip
         users[username + "_id"], users[username] = add_user(
             api, platform, username, role=roles[role], department=departments[department], display_name=username
         )
@@ -84,14 +87,20 @@ def test_the_feed_is_newest_first_across_sources_and_pages_without_gaps(
     assert rest.status_code == 200 and "第0轮 客户0" in rest.text and "<html" not in rest.text
 
 
-def test_posts_reach_the_department_and_those_above_only(api: Api, circle: dict[str, Any]) -> None:
+def test_posts_reach_the_department_its_leadership_and_the_managers_above(
+    api: Api, circle: dict[str, Any], clock: FakeClock
+) -> None:
     ok(circle["wang"].post("/api/v1/collaboration/comments", {"body": "本周华东区签了两单！"}), 201)
+    clock.advance(minutes=1)
+    ok(circle["chenjing"].post("/api/v1/collaboration/comments", {"body": "季度冲刺，大家加油"}), 201)
 
     def posts(username: str) -> list[str]:
         return [entry["body"] for entry in ok(circle[username].get(FEED))["entries"] if entry["kind"] == "comment"]
 
-    assert posts("wang") == posts("zhao") == posts("zhangsan") == ["本周华东区签了两单！"]
-    assert posts("liu") == []
+    # east: their own department's and the director's (placed in the department above theirs)
+    assert posts("wang") == posts("zhao") == posts("zhangsan") == ["季度冲刺，大家加油", "本周华东区签了两单！"]
+    assert posts("chenjing") == ["季度冲刺，大家加油", "本周华东区签了两单！"]  # every department below hers
+    assert posts("liu") == ["季度冲刺，大家加油"]  # north: not east's
     # the author may mention a department colleague, not someone the post does not reach
     refused = circle["wang"].post("/api/v1/collaboration/comments", {"body": "@liu 你们呢？", "mentions": []})
     assert refused.status_code == 422 and refused.json()["detail"] == "liu cannot see this post."
@@ -120,7 +129,7 @@ def test_the_record_page_posts_a_comment_with_htmx_and_shows_it_in_the_timeline(
     mine = created(circle["wang"], "account", {"name": "杭州云启科技"})["id"]
     refused = htmx_post(wang, "/collaboration/comments", {"object": "account", "record": str(mine),
                                                           "body": "@liu 看看", "mentions": str(circle["liu_id"])})  # fmt: skip
-    assert refused.status_code == 200 and "liu cannot see this record." in refused.text and "@liu 看看" in refused.text
+    assert refused.status_code == 200 and "liu 无法查看此记录。" in refused.text and "@liu 看看" in refused.text
     assert "HX-Trigger" not in refused.headers
     assert ok(api.get(f"/api/v1/collaboration/comments?object=account&record={mine}"))["comments"] == []
     # without CSRF the post is refused
