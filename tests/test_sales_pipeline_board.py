@@ -74,9 +74,13 @@ def test_a_lost_card_needs_its_reason(api: Api) -> None:
     refused = move(client, id=deal["id"], version=deal["version"], stage="lost")
     assert "A lost opportunity needs a loss reason." in refused.text and 'role="alert"' in refused.text
     assert api.get(f"/api/v1/records/opportunity/{deal['id']}").json()["stage"] == "initial_contact"
-    done = move(client, id=deal["id"], version=deal["version"], stage="lost", loss_reason="price")
+    rival = api.post("/api/v1/records/competitor", {"name": "用友网络"}).json()
+    board = client.get("/sales/pipeline").text
+    assert 'id="pipeline-loss-winner"' in board and "用友网络" in board  # the dialog asks who won
+    done = move(client, id=deal["id"], version=deal["version"], stage="lost", loss_reason="price", winner=rival["id"])
     assert "丰远物流 moved." in done.text
-    assert api.get(f"/api/v1/records/opportunity/{deal['id']}").json()["status"] == "lost"
+    lost = api.get(f"/api/v1/records/opportunity/{deal['id']}").json()
+    assert (lost["status"], lost["winner"]) == ("lost", rival["id"])
 
 
 def test_the_forecast_page_shows_the_forecast_and_the_funnel(api: Api) -> None:

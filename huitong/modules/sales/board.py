@@ -29,6 +29,7 @@ from huitong.engine.web.session import PageUser, page_user
 from huitong.modules.sales.process_store import ensure_default, processes_in
 from huitong.modules.sales.processes import Process, Stage, default_process
 
+MAX_COMPETITORS = 200
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 CARDS_PER_COLUMN = 50
 CARD_FIELDS = ["name", "account", "account.name", "amount", "close_date", "owner", "probability", "status", "version",
@@ -201,8 +202,21 @@ def board_context(platform: Platform, user: PageUser, params: Mapping[str, Any])
             "loss_reasons": [(v["value"], localized(v.get("label"), v["value"])) for v in
                              (loss.options.get("values") or [] if loss else []) if v.get("active", True)],
             "may_edit": platform.access.may(actor, board.definition, "edit"),
+            "competitors": competitors(platform, connection, schema, actor),
             "nav": navigation(platform, schema, actor),
         }  # fmt: skip
+
+
+def competitors(platform: Platform, connection: Connection, schema: Schema, actor: Actor) -> list[tuple[int, str]]:
+    """The competitors a lost deal can name as the winner (those the user may read, by name)."""
+    definition = schema.objects.get("competitor")
+    if definition is None or "winner" not in schema.object("opportunity").fields:
+        return []
+    if not platform.access.may(actor, definition, "read"):
+        return []
+    request = {"fields": ["name"], "sort": ["name"], "limit": MAX_COMPETITORS}
+    rows = Listing(schema, definition, actor, platform.access, platform.filter_env(), request).run(connection)
+    return [(row["id"], row["name"]) for row in rows["records"]]
 
 
 @router.get("/sales/pipeline")
@@ -220,8 +234,8 @@ async def move_card(request: Request, user: PageUser = Depends(page_user)) -> Re
     answer the board's columns as they now are, with a message (an error snaps the card back)."""
     platform = platform_of(request)
     form = await request.form()
-    values = {key: str(form.get(key) or "") for key in ("id", "version", "stage", "loss_reason", "process",
-                                                         "owner", "close")}  # fmt: skip
+    values = {key: str(form.get(key) or "") for key in ("id", "version", "stage", "loss_reason", "winner",
+                                                         "process", "owner", "close")}  # fmt: skip
     message, failed = move(platform, user.actor, values)
     context = {**board_context(platform, user, values), "message": message, "failed": failed}
     return render(request, "pipeline_columns.html", context, user=user, status=200)
@@ -233,6 +247,8 @@ def move(platform: Platform, actor: Actor, values: Mapping[str, str]) -> tuple[s
     change = {"stage": values["stage"]}
     if values.get("loss_reason"):
         change["loss_reason"] = values["loss_reason"]
+    if values.get("winner", "").isdigit():
+        change["winner"] = values["winner"]
     try:
         record = platform.records.update(actor, "opportunity", int(values["id"]), change, int(values["version"]))
     except HuitongError as error:
