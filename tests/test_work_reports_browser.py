@@ -22,6 +22,9 @@ def test_write_submit_and_review_a_daily_report(browser: Browser, server: LiveSe
     screenshot(phone, "work-reports-mine-phone")
     phone.get_by_role("link", name="写日报").click()
     expect(phone.locator("[data-number=calls]")).to_be_visible()
+    # one tap puts the day's activities (the demo gave Zhao Liu a note today) into the summary, to edit
+    phone.get_by_role("button", name="填入活动").click()
+    expect(phone.get_by_label("工作总结")).to_have_value(re.compile("跟进记录："))
     phone.get_by_label("工作总结").fill("上午拜访南京新百，确认了 20 台设备的需求；下午整理报价。")
     phone.get_by_label("问题与需要的支持").fill("报价需要经理审批折扣。")
     phone.get_by_label("下一步计划").fill("周五前把方案发给客户。")

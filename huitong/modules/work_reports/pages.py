@@ -13,12 +13,13 @@ from starlette.responses import Response
 from huitong.engine.api.support import PathId, platform_of
 from huitong.engine.errors import HuitongError
 from huitong.engine.formatting import money
-from huitong.engine.i18n import N_, current_locale
+from huitong.engine.i18n import N_, _, current_locale
 from huitong.engine.platform import PagePart, Platform
 from huitong.engine.web.pages import PageRoute, redirect
 from huitong.engine.web.render import environment, field_label, navigation, render
 from huitong.engine.web.session import PageUser, page_user
 from huitong.modules.work_reports import service
+from huitong.modules.work_reports.numbers import Item
 from huitong.modules.work_reports.objects import DAILY, DRAFT, NUMBER_FIELDS, NUMBERS, SUBMITTED, TEXT_FIELDS
 from huitong.modules.work_reports.periods import Period, period_of, read_day, read_kind
 from huitong.modules.work_reports.team import team_reports
@@ -42,12 +43,19 @@ def show_money(value: Any) -> str:
     return "—" if value in (None, "") else money(str(value), "CNY")
 
 
+def activity_lines(items: list[Item]) -> list[str]:
+    """The period's activities as lines of the summary ("通话：致电华泰采购"), for the author to edit."""
+    return [_("%(kind)s: %(title)s") % {"kind": _(ITEM_KINDS.get(item.kind, item.kind)), "title": item.title}
+            + (f" ({item.detail})" if item.detail and item.kind == "opportunities_moved" else "")
+            for item in items]  # fmt: skip
+
+
 def common(platform: Platform, user: PageUser, connection: Any, actor: Any, schema: Any) -> dict[str, Any]:
     definition = schema.object("work_report")
     labels = {name: field_label(found) for name, found in definition.fields.items()}
     return {"nav": navigation(platform, schema, actor), "labels": labels, "numbers": NUMBER_FIELDS,
             "amounts": AMOUNTS, "item_kinds": ITEM_KINDS, "key_numbers": KEY_NUMBERS, "texts": TEXT_FIELDS,
-            "money": show_money, "may_lead": actor.is_admin or bool(getattr(actor.security, "subordinate_ids", None))}  # fmt: skip
+            "money": show_money, "activity_lines": activity_lines, "may_lead": actor.is_admin or bool(getattr(actor.security, "subordinate_ids", None))}  # fmt: skip
 
 
 @pages.get("/work-reports")
