@@ -13,6 +13,7 @@ import pytest
 from huitong.engine.notices import Notice
 from huitong.engine.platform import Platform
 from huitong.engine.records.context import WriteContext
+from huitong.modules.work_reports import reminders
 from tests.conftest import Api, FakeClock
 from tests.security_fixtures import add_user, ok, tree
 from tests.test_sales_leads import created, read
@@ -25,7 +26,7 @@ def heard(platform: Platform) -> Iterator[list[Notice]]:
     received: list[Notice] = []
 
     def sink(context: WriteContext, notice: Notice) -> None:
-        if notice.kind == "work_report":
+        if notice.kind.startswith("work_report"):
             received.append(notice)
 
     platform.notices.register(sink)
@@ -267,3 +268,22 @@ def test_what_the_crm_fills_in_is_not_taken_from_the_client(team: dict[str, Any]
         "version": draft["version"]}))  # fmt: skip
     assert (changed["calls"], changed["reviewed_by"], changed["summary"]) == (0, None, "写好了")
     assert changed["period_key"] == f"{team['wang_id']}:daily:{TODAY}"
+
+
+def test_the_evening_reminder_tells_who_has_not_submitted_once(
+    platform: Platform, team: dict[str, Any], heard: list[Notice], clock: FakeClock
+) -> None:
+    report = created(team["zhao"], "work_report", {"kind": "daily", "period_start": TODAY})
+    ok(team["zhao"].post(f"/api/v1/work-reports/{report['id']}/submit"))
+    created(team["wang"], "work_report", {"kind": "daily", "period_start": TODAY})  # a draft is not submitted
+    heard.clear()
+    clock.advance(hours=8)  # 18:00 in Shanghai
+    assert reminders.run(platform) == 2
+    # the director reports to nobody; the manager reports to the director
+    assert sorted(n.recipients[0] for n in heard) == sorted([team["wang_id"], team["manager_id"]])
+    assert {n.kind for n in heard} == {"work_report_reminder"}
+    assert {n.params["period"] for n in heard} == {TODAY}
+    assert len({n.key for n in heard}) == 2  # once per person and day, whatever runs it again
+    heard.clear()
+    clock.advance(days=3)  # Saturday
+    assert reminders.run(platform) == 0 and heard == []

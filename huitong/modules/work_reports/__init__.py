@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from huitong.engine.platform import HomeWidget, Module, RecordAction, Screen
-from huitong.modules.work_reports import api, hooks, pages
+from huitong.engine.platform import HomeWidget, Module, PeriodicJob, RecordAction, Screen
+from huitong.modules.work_reports import api, hooks, pages, reminders
 from huitong.modules.work_reports.objects import OBJECTS
 
 module = Module(
@@ -28,4 +28,5 @@ module = Module(
     sidebar=["work_report"],
     record_actions=[RecordAction("work_report", {"en": "Open the report", "zh_CN": "打开报告"}, "/work-reports/{id}")],
     home_widgets=[HomeWidget("work_reports.reminder", pages.reminder)],
+    periodic=[PeriodicJob("work_reports.reminder", reminders.run, daily_at=reminders.AT)],
 )
