@@ -44,7 +44,8 @@ def test_comment_with_a_mention_from_an_account_page(browser: Browser, server: L
     expect(page.locator("#collab-box .collab-following")).to_be_visible()  # commenting follows the record
     expect(text).to_have_value("")
     page.locator("#activity-timeline").get_by_role("group").get_by_role("button", name="评论").click()
-    expect(page.locator("#activity-items .activity-item")).to_have_count(1)
+    expect(page.locator("#activity-items .activity-call")).to_have_count(0)
+    expect(page.locator("#activity-items .activity-comment").first).to_contain_text("分期付款方案，请审批")
     screenshot(page, "collaboration-comment-posted")
     page.locator("#activity-timeline").screenshot(path=str(SCREENSHOTS / "collaboration-timeline-card.png"))
 
@@ -56,6 +57,9 @@ def test_comment_with_a_mention_from_an_account_page(browser: Browser, server: L
 
     page.goto("/collaboration/feed")
     expect(page.locator(".feed-list .activity-comment").first).to_contain_text(name)
+    # the demo's conversation: his manager's answer on a followed account, and the director's post
+    expect(page.locator(".feed-list")).to_contain_text("先按三期报")
+    expect(page.locator(".feed-list")).to_contain_text("本季度还剩三周")
     screenshot(page, "collaboration-feed")
 
     phone = open_page(browser, server, PHONE["width"])
