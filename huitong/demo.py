@@ -17,6 +17,7 @@ from huitong.engine.security import organization
 from huitong.engine.security.users import create_user
 from huitong.engine.system_tables import users
 from huitong.modules.activities.demo import load_activity_demo
+from huitong.modules.collaboration.demo import load_collaboration_demo
 from huitong.modules.sales.pool_demo import load_pool_demo
 from huitong.modules.work_reports.demo import load_report_demo
 
@@ -104,6 +105,7 @@ def load_demo(platform: Platform, account_count: int = 2000, seed: int = 2026, o
     load_pool_demo(platform, actor)
     set_targets(platform, actor, owners)
     load_activity_demo(platform, actor)
+    load_collaboration_demo(platform)
     load_report_demo(platform)
     return _(
         "Demo data loaded: %(accounts)s accounts, %(contacts)s contacts, %(leads)s leads, %(opportunities)s "
