@@ -14,6 +14,7 @@ from huitong.engine.api.support import PathId, platform_of
 from huitong.engine.errors import HuitongError
 from huitong.engine.formatting import money
 from huitong.engine.i18n import N_, _, current_locale
+from huitong.engine.i18n import gettext as translated  # a msgid marked with N_ above, not a literal
 from huitong.engine.platform import PagePart, Platform
 from huitong.engine.web.pages import PageRoute, redirect
 from huitong.engine.web.render import environment, field_label, navigation, render
@@ -45,7 +46,7 @@ def show_money(value: Any) -> str:
 
 def activity_lines(items: list[Item]) -> list[str]:
     """The period's activities as lines of the summary ("通话：致电华泰采购"), for the author to edit."""
-    return [_("%(kind)s: %(title)s") % {"kind": _(ITEM_KINDS.get(item.kind, item.kind)), "title": item.title}
+    return [_("%(kind)s: %(title)s") % {"kind": translated(ITEM_KINDS.get(item.kind, item.kind)), "title": item.title}
             + (f" ({item.detail})" if item.detail and item.kind == "opportunities_moved" else "")
             for item in items]  # fmt: skip
 
