@@ -16,6 +16,7 @@ from icalendar import Calendar
 
 from huitong.engine.platform import Platform
 from huitong.modules.activities import calendar_view, recurrence
+from huitong.modules.activities.calendar_data import Item
 from huitong.modules.activities.recurrence import occurrences
 from tests.conftest import Api
 from tests.security_fixtures import add_user, ok, set_default, tree
@@ -94,6 +95,18 @@ def test_views_cover_whole_weeks_from_monday() -> None:
     assert (month.first, month.last, len(month.days) % 7) == (date(2026, 2, 23), date(2026, 4, 5), 0)
     assert month.step(1) == date(2026, 4, 1) and calendar_view.window("month", date(2026, 12, 5)).step(1) == (
         date(2027, 1, 1))  # fmt: skip
+
+
+def test_overlapping_events_share_their_clusters_width() -> None:
+    def placed(number: int, top: int, height: int) -> calendar_view.Placed:
+        item = Item("event", number, 1, str(number), utc(2026, 3, 18), utc(2026, 3, 18), False, 1)
+        return calendar_view.Placed(item, top, height)
+
+    day = [placed(1, 540, 60), placed(2, 570, 60), placed(3, 630, 30), placed(4, 545, 10)]
+    calendar_view.lay_out(day)
+    # 09:00–10:00, 09:05–09:15 and 09:30–10:30 overlap (two lanes: the short one frees its lane for the third);
+    # 10:30–11:00 starts as the last of them ends, alone
+    assert {p.item.id: (p.lane, p.lanes) for p in day} == {1: (0, 2), 4: (1, 2), 2: (1, 2), 3: (0, 1)}
 
 
 # -- the calendar's items, as the reader may read them ---------------------------------------------------------

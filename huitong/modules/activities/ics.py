@@ -67,7 +67,8 @@ def calendar(items: list[Item], zones: dict[int, ZoneInfo], fallback: ZoneInfo, 
     found.add("version", "2.0")
     found.add("calscale", "GREGORIAN")
     found.add("x-wr-calname", _("Huitong CRM"))
-    found.add("x-published-ttl", "PT15M")
+    found.add("x-published-ttl", "PT15M")  # how often a subscriber should look again (Apple, Outlook)
+    found.add("refresh-interval", timedelta(minutes=15), parameters={"VALUE": "DURATION"})  # RFC 7986
     seen: set[tuple[str, int]] = set()
     for item in items:
         if (item.kind, item.id) in seen:
