@@ -13,18 +13,25 @@ owners of the records; the notice itself still passes the engine's check that th
 from __future__ import annotations
 
 import calendar
+import logging
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import ColumnElement, Connection, and_, extract, or_, select
+from sqlalchemy.exc import IntegrityError
 
+from huitong.engine.errors import HuitongError
 from huitong.engine.i18n import N_
 from huitong.engine.notices import Notice
 from huitong.engine.platform import Platform
+from huitong.engine.records.context import WriteContext
 from huitong.engine.security.users import system_actor
 from huitong.engine.system_tables import users
 from huitong.modules.notifications import preferences
+from huitong.modules.notifications.preferences import Preferences
+
+log = logging.getLogger("huitong.notifications")
 
 MESSAGE = N_("Today is the birthday of %(contact)s")
 MESSAGE_WITH_ACCOUNT = N_("Today is the birthday of %(contact)s (%(account)s)")
@@ -37,15 +44,17 @@ def zone_of(name: str | None, fallback: ZoneInfo) -> ZoneInfo:
         return fallback
 
 
-def due_users(platform: Platform, connection: Connection, now: datetime) -> dict[int, date]:
-    """The active users whose chosen birthday time has passed today where they are, with that local date."""
+def due_users(platform: Platform, connection: Connection, now: datetime) -> dict[int, tuple[date, Preferences]]:
+    """The active users whose chosen birthday time has passed today where they are and whose contacts have not been
+    looked at yet today, with that local date (and their preferences, to mark them looked at)."""
     rows = connection.execute(select(users.c.id, users.c.time_zone).where(users.c.active.is_(True))).all()
     chosen = preferences.load_many(connection, platform.cache, [int(row.id) for row in rows])
-    due: dict[int, date] = {}
+    due: dict[int, tuple[date, Preferences]] = {}
     for row in rows:
         local = now.astimezone(zone_of(row.time_zone, platform.zone))
-        if local.time().replace(tzinfo=None) >= chosen[int(row.id)].birthday_time:
-            due[int(row.id)] = local.date()
+        mine = chosen[int(row.id)]
+        if local.time().replace(tzinfo=None) >= mine.birthday_time and mine.birthdays_checked_on != local.date():
+            due[int(row.id)] = (local.date(), mine)
     return due
 
 
@@ -67,7 +76,7 @@ def run(platform: Platform) -> int:
         return 0
     sent = 0
     by_day: dict[date, list[int]] = {}
-    for user_id, day in due.items():
+    for user_id, (day, _chosen) in due.items():
         by_day.setdefault(day, []).append(user_id)
     with platform.records.transaction(keeper) as context:
         system = context.records.system_context(context)
@@ -96,4 +105,17 @@ def run(platform: Platform) -> int:
                 )
                 if context.notify(notice) is not None:
                     sent += 1
+        for user_id, (day, chosen) in due.items():
+            checked(system, user_id, chosen, day)
     return sent
+
+
+def checked(context: WriteContext, user_id: int, chosen: Preferences, day: date) -> None:
+    """Remember that ``user_id``'s contacts were looked at for ``day``, so that later runs that day skip them (the
+    key would keep them from being told twice anyway; this keeps the job from reading their contacts every run).
+    Two workers marking the same new user at once: the second's insert fails on the unique name and is let go."""
+    try:
+        with context.connection.begin_nested():
+            preferences.write(context, user_id, chosen, {"birthdays_checked_on": day})
+    except (IntegrityError, HuitongError) as error:
+        log.info("birthdays of user %s: already marked (%s)", user_id, error)

@@ -103,8 +103,8 @@ def waiting(platform: Platform) -> list[dict[str, Any]]:
                 table.c.delivery_attempts,
             )
             .where(
+                table.c.delivered_at.is_(None),  # set at once on in-app-only notifications (sink.py)
                 table.c.channels.is_not(None),
-                table.c.delivered_at.is_(None),
                 table.c.deleted_at.is_(None),
                 or_(table.c.delivery_claimed_at.is_(None), table.c.delivery_claimed_at < now - RECLAIM_AFTER),
                 or_(table.c.delivery_attempts.is_(None), table.c.delivery_attempts < MAX_ATTEMPTS),

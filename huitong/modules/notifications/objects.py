@@ -56,6 +56,8 @@ notification_setting = standard_object(
               searchable=False),  # JSON: {"mention": ["email"], …}; in-app is always on
         field("birthday_time", "text", "Birthday reminder time", "生日提醒时间", max_length=5, default="09:00",
               searchable=False),
+        # the local day the birthday job last looked at this user's contacts: once a day, not every run
+        field("birthdays_checked_on", "date", "Birthdays checked on", "生日检查日期"),
     ],
     module=MODULE,
 )  # fmt: skip

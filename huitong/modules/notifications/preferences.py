@@ -8,7 +8,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import time
+from datetime import date, time
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -46,6 +46,7 @@ class Preferences:
     birthday_time: time = DEFAULT_BIRTHDAY_TIME
     record_id: int | None = None
     version: int | None = None
+    birthdays_checked_on: date | None = None
 
     def for_kind(self, kind: str) -> tuple[str, ...]:
         return self.channels.get(kind, ("email",) if kind in DEFAULT_EMAIL else ())
@@ -75,8 +76,11 @@ def from_row(row: Mapping[str, Any]) -> Preferences:
         for kind, chosen in (stored.items() if isinstance(stored, dict) else [])
         if isinstance(chosen, list)
     }
+    checked = row.get("birthdays_checked_on")
+    if isinstance(checked, str):
+        checked = date.fromisoformat(checked[:10])
     return Preferences(channels, parse_time(row.get("birthday_time")) or DEFAULT_BIRTHDAY_TIME,
-                       row.get("id"), row.get("version"))  # fmt: skip
+                       row.get("id"), row.get("version"), checked if isinstance(checked, date) else None)  # fmt: skip
 
 
 def load_many(connection: Connection, cache: MetadataCache, user_ids: list[int]) -> dict[int, Preferences]:

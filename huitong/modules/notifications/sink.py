@@ -61,8 +61,15 @@ def store(context: WriteContext, notice: Notice) -> None:
             "dedupe": keys[user_id],
             "channels": " ".join(chosen[user_id].for_kind(notice.kind)) or None,
         }
+        if not values["channels"]:
+            # nothing beyond the bell: delivered already, so the worker's "delivered_at IS NULL" index never
+            # walks past the (many) in-app-only notifications
+            values["delivered_at"] = context.now
+        if keys[user_id] is None:
+            system.records.create_in(system, "notification", values)
+            continue
         try:
-            with system.connection.begin_nested():
+            with system.connection.begin_nested():  # a lost race on the key undoes this insert only
                 system.records.create_in(system, "notification", values)
         except IntegrityError:
             log.info("notification %s for user %s was stored by another transaction", notice.key, user_id)
