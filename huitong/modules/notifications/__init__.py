@@ -20,8 +20,10 @@ module = Module(
     objects=OBJECTS,
     notice_sink=sink.store,
     install_hooks=announcements.install,
-    sidebar=[],  # announcements are a screen of their own; notifications live under the bell
-    screens=[Screen({"en": "Announcements", "zh_CN": "公告"}, "/announcements", "announcement")],
+    # notifications live under the bell; announcements have their board (read state, receipts, the audience form)
+    # beside the generic list (the navigation shows a module's screens only when it lists one of its objects)
+    sidebar=["announcement"],
+    screens=[Screen({"en": "Announcement board", "zh_CN": "公告栏"}, "/announcements", "announcement")],
     routers=[api.api, announcement_pages.api, pages.pages, announcement_pages.pages],
     templates=Path(__file__).resolve().parent / "templates",
     top_bar=["notifications_bell.html"],
