@@ -106,6 +106,9 @@ def test_members_see_and_claim_what_sits_in_the_pool_and_nobody_else_does(team: 
     assert claim(team.zhao, pool, lead, 409)["code"] == "already_claimed"
     assert ("owner", team.admin_id, team.wang_id) in history(team.admin, lead)
     assert ("pool", pool["id"], None) in history(team.admin, lead)
+    claimed_by = {row["changed_by"] for row in ok(team.admin.get(f"/api/v1/records/lead/{lead}/history"))["history"]
+                  if row["field"] == "owner"}  # fmt: skip
+    assert claimed_by == {team.wang_id}  # the history says who claimed it, not the pool's administrator
 
 
 def test_daily_claim_limit_per_person_resets_the_next_day(team: Team, clock: FakeClock) -> None:

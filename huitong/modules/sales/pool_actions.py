@@ -3,8 +3,8 @@ from the pool (分配), and read the pools they belong to.
 
 Every move is an update through the record service, so it is versioned, hooked and on the record's field history
 (owner and pool are tracked). A claim changes the owner from the pool's administrator to the claimer, which the
-claimer may not do as themselves (only an owner's managers may move an owner's records): it is written as the
-pool's administrator, after the claimer's own checks (member, can see the record, limits) in the same transaction.
+claimer may not do as themselves (only an owner's managers may move an owner's records): it is a system write in
+the claimer's name, after the claimer's own checks (member, can see the record, limits) in the same transaction.
 The pool's row is locked first, so two claims from one pool take turns: the second finds the record gone (409).
 """
 
@@ -70,17 +70,20 @@ def may_administer(platform: Platform, actor: Actor, schema: Any, rules: Rules) 
 
 # -- claim -------------------------------------------------------------------------------------------------------
 def claim(platform: Platform, actor: Actor, pool_id: int, record_id: int) -> dict[str, Any]:
-    keeper = pool_keeper(platform, actor, pool_id)
-    with moving(), platform.records.transaction(keeper) as context:
+    pool_keeper(platform, actor, pool_id)  # a pool the claimer may not see is 404
+    with moving(), platform.records.transaction(actor) as context:
         rules = locked_pool(context, pool_id)
-        claimer, schema = platform.records.view(context.connection, actor)
+        claimer, schema = context.actor, context.schema
         if claimer.user_id not in rules.members(claimer.model):
             raise not_found(_("This pool does not exist or you are not one of its members."))
         record = record_in_pool(platform, context, claimer, schema, rules, record_id)
         check_claim(platform, context, claimer, schema, rules, record)
         changes = {"owner": claimer.user_id, "pool": None, "claimed_by": claimer.user_id, "claimed_at": context.now}
-        moved = platform.records.update_in(context, rules.kind, record_id, changes, record["version"])
-    return moved.json()
+        # The claimer may not move the administrator's record as themselves: a system write, still in their name
+        # (the record's history says they claimed it).
+        system = context.records.system_context(context)
+        system.records.update_in(system, rules.kind, record_id, changes, record["version"])
+    return platform.records.get(actor, rules.kind, record_id).json()
 
 
 def pool_keeper(platform: Platform, actor: Actor, pool_id: int) -> Actor:
