@@ -49,6 +49,16 @@ def test_comment_with_a_mention_from_an_account_page(browser: Browser, server: L
     screenshot(page, "collaboration-comment-posted")
     page.locator("#activity-timeline").screenshot(path=str(SCREENSHOTS / "collaboration-timeline-card.png"))
 
+    # Answering the manager's reply of the demo: the reply names him and is marked as an answer.
+    page.locator("#activity-items .activity-comment", has_text="先按三期报").get_by_role("button", name="回复").click()
+    expect(page.locator("#collab-box .collab-replying")).to_contain_text("回复 张三")
+    expect(text).to_have_value("@张三 ")
+    text.press_sequentially("好的，今天发给客户")
+    box.get_by_role("button", name="发表评论").click()
+    answer = page.locator("#activity-items .activity-comment").first
+    expect(answer).to_contain_text("好的，今天发给客户")
+    expect(answer.locator(".comment-reply")).to_have_text("↪ 回复 张三")
+
     # A mention typed by hand of someone who cannot see the account is refused, naming them; nothing is saved.
     text.fill("@zhouba 帮忙看看")
     box.get_by_role("button", name="发表评论").click()
@@ -65,7 +75,7 @@ def test_comment_with_a_mention_from_an_account_page(browser: Browser, server: L
     phone = open_page(browser, server, PHONE["width"])
     sign_in(phone, "zhaoliu")
     phone.goto(f"/records/account/{account_id}")
-    expect(phone.locator("#activity-items .activity-comment").first).to_contain_text("分期付款")
+    expect(phone.locator("#activity-items .activity-comment", has_text="请审批")).to_be_visible()
     phone.locator("#activity-timeline").screenshot(path=str(SCREENSHOTS / "collaboration-timeline-card-phone.png"))
     phone.goto("/collaboration/feed")
     screenshot(phone, "collaboration-feed-phone")

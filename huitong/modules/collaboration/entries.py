@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, or_
+from sqlalchemy import Connection, and_, or_, select
 
 from huitong.engine.meta.schema import Schema
 from huitong.engine.platform import PagePart, Platform, TimelineCursor, TimelineEntry, TimelineQuery
@@ -55,8 +55,9 @@ def render(part: PagePart, found: list[dict[str, Any]], titles: Mapping[tuple[st
            ) -> list[TimelineEntry]:  # fmt: skip
     """Each comment as an entry: author, time, text with mentions marked, the comment it answers; with ``titles``
     (in the feed), a link to the record it is about."""
+    parents = authors_of(part, [int(row["parent"]) for row in found if row["parent"] is not None])
     people = mentions.people(part.connection, [
-        *(row["owner"] for row in found if row["owner"] is not None),
+        *(row["owner"] for row in found if row["owner"] is not None), *parents.values(),
         *(user_id for row in found for user_id in mentions.parse_ids(row["mentions"])),
     ])  # fmt: skip
     shown = []
@@ -64,12 +65,23 @@ def render(part: PagePart, found: list[dict[str, Any]], titles: Mapping[tuple[st
         mentioned = [people[user_id] for user_id in mentions.parse_ids(row["mentions"]) if user_id in people]
         author = people.get(int(row["owner"])) if row["owner"] is not None else None
         key = (row["object_name"], int(row["record_id"])) if row["object_name"] else None
+        answered = people.get(parents.get(int(row["parent"]), 0)) if row["parent"] is not None else None
         context = {"c": row, "author": author.name if author else "", "text": fragments.marked(row["body"], mentioned),
+                   "reply_to": answered.name if answered else None,
                    "title": (titles or {}).get(key) if key else None, "in_feed": titles is not None}  # fmt: skip
         html = fragments.html(part.platform, part.request, part.user, "collaboration_comment.html", context)
         shown.append(TimelineEntry(aware(row["created_at"]), KIND, int(row["id"]), html, row["object_name"],
                                    row["record_id"]))  # fmt: skip
     return shown
+
+
+def authors_of(part: PagePart, ids: list[int]) -> dict[int, int]:
+    """Who wrote the comments replied to (each on the same record as its reply, so as readable as the reply)."""
+    if not ids or "comment" not in part.schema.objects:
+        return {}
+    table = part.schema.table("comment")
+    rows = part.connection.execute(select(table.c.id, table.c.owner).where(table.c.id.in_(sorted(set(ids)))))
+    return {int(row.id): int(row.owner) for row in rows if row.owner is not None}
 
 
 def entries(query: TimelineQuery) -> list[TimelineEntry]:

@@ -55,8 +55,9 @@ def box(request: Request, user: PageUser, object_name: str, record_id: int, form
 async def post_comment(request: Request, user: PageUser = Depends(page_user)) -> Response:
     form = await form_of(request)
     object_name, record_id = record_of(form)
+    parent = form.get("parent", "")
     data = {"object": object_name, "record": record_id, "body": form.get("body", ""),
-            "mentions": form.get("mentions", "")}  # fmt: skip
+            "mentions": form.get("mentions", ""), "parent": int(parent) if parent.isdigit() else None}  # fmt: skip
     try:
         await run_in_threadpool(service.post, platform_of(request), user.actor, data)
     except HuitongError as error:
