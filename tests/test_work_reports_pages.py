@@ -5,6 +5,8 @@ answered with an error page, never a 500."""
 
 from __future__ import annotations
 
+import html
+import json
 import re
 from typing import Any
 
@@ -148,3 +150,21 @@ def test_the_generic_record_pages_serve_reports_too(people: dict[str, Any]) -> N
     assert wang.get("/records/work_report").status_code == 200
     assert wang.get("/records/work_report/new").status_code == 200
     assert 'href="/work-reports"' in page.text and 'href="/work-reports/team"' in page.text  # navigation
+
+
+def test_a_weekly_report_is_written_from_the_weeks_daily_reports(people: dict[str, Any]) -> None:
+    for day, summary in (("2026-03-16", "周一拜访华泰"), ("2026-03-17", "周二发报价")):
+        created(people["wang"], "work_report", {"kind": "daily", "period_start": day, "summary": summary})
+    created(people["zhao"], "work_report", {"kind": "daily", "period_start": "2026-03-16", "summary": "赵的日报"})
+    wang = signed_in(people["app"], "wang")
+    form = wang.get(f"/work-reports/new?kind=weekly&date={TODAY}").text
+    assert "本周日报" in form and "周一拜访华泰" in form and "周二发报价" in form and "赵的日报" not in form
+    lines = re.search(r'data-lines="([^"]*)"', form)
+    assert lines and json.loads(html.unescape(lines.group(1)))[:2] == [
+        "2026-03-16：周一拜访华泰",
+        "2026-03-17：周二发报价",
+    ]
+    # the manager reads the week with its days
+    report = created(people["wang"], "work_report", {"kind": "weekly", "period_start": TODAY})
+    shown = signed_in(people["app"], "manager").get(f"/work-reports/{report['id']}").text
+    assert "周一拜访华泰" in shown and "2026-03-16 ~ 2026-03-22" in shown

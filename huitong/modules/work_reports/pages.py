@@ -44,9 +44,12 @@ def show_money(value: Any) -> str:
     return "—" if value in (None, "") else money(str(value), "CNY")
 
 
-def activity_lines(items: list[Item]) -> list[str]:
-    """The period's activities as lines of the summary ("通话：致电华泰采购"), for the author to edit."""
-    return [_("%(kind)s: %(title)s") % {"kind": translated(ITEM_KINDS.get(item.kind, item.kind)), "title": item.title}
+def activity_lines(items: list[Item], dailies: list[dict[str, Any]]) -> list[str]:
+    """What the summary can start from, as lines for the author to edit: for a week its daily reports' summaries
+    ("2026-03-16: …"), then the period's activities ("通话：致电华泰采购")."""
+    days = [_("%(kind)s: %(title)s") % {"kind": daily["period_start"], "title": " ".join(str(daily["summary"]).split())}
+            for daily in dailies if daily.get("summary")]  # fmt: skip
+    return days + [_("%(kind)s: %(title)s") % {"kind": translated(ITEM_KINDS.get(item.kind, item.kind)), "title": item.title}
             + (f" ({item.detail})" if item.detail and item.kind == "opportunities_moved" else "")
             for item in items]  # fmt: skip
 
@@ -99,7 +102,8 @@ def new_form(request: Request, user: PageUser, period: Period, written: dict[str
     with platform.records.reading_object(user.actor, "work_report") as (connection, actor, schema, _definition):
         context = {**common(platform, user, connection, actor, schema), "report": None, "period": period,
                    "tally": draft.tally, "written": written, "errors": errors, "editable": True,
-                   "comments": [], "names": {}}  # fmt: skip
+                   "comments": [], "names": {},
+                   "dailies": service.dailies(platform, connection, actor, schema, actor.user_id, period)}  # fmt: skip
     return render(request, "work_reports_report.html", context, user=user, status=status)
 
 
@@ -134,7 +138,9 @@ def show_report(request: Request, user: PageUser, report_id: int, written: dict[
         context = {**common(platform, user, connection, actor, schema), "report": report, "period": shown.period,
                    "tally": shown.tally, "comments": shown.comments, "names": shown.names, "mine": mine,
                    "editable": mine and report["status"] == DRAFT, "written": written or report, "errors": errors,
-                   "may_comment": report["status"] == SUBMITTED and (not mine or bool(shown.comments))}  # fmt: skip
+                   "may_comment": report["status"] == SUBMITTED and (not mine or bool(shown.comments)),
+                   "dailies": service.dailies(platform, connection, actor, schema, int(report["owner"]),
+                                              shown.period)}  # fmt: skip
     return render(request, "work_reports_report.html", context, user=user, status=status)
 
 

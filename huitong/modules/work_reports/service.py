@@ -19,7 +19,7 @@ from huitong.engine.records.context import Actor
 from huitong.engine.system_tables import users
 from huitong.engine.web import cells
 from huitong.modules.work_reports.numbers import Reader, Tally, tally
-from huitong.modules.work_reports.objects import DRAFT, NUMBER_FIELDS, SUBMITTED, TEXT_FIELDS
+from huitong.modules.work_reports.objects import DAILY, DRAFT, NUMBER_FIELDS, SUBMITTED, TEXT_FIELDS, WEEKLY
 from huitong.modules.work_reports.periods import Period, period_of
 
 REPORT_FIELDS = ["name", "kind", "period_start", "period_end", "status", "submitted_at", "submitted_to", "owner",
@@ -173,5 +173,20 @@ def mine(
     request = {"filter": {"field": "owner", "op": "eq", "value": actor.user_id},
                "fields": [*REPORT_FIELDS, "calls", "visits", "deals_won", "won_amount"],
                "sort": ["-period_start", "-id"], "limit": limit}  # fmt: skip
+    listing = Listing(schema, definition, actor, platform.access, platform.filter_env(), request)
+    return [dict(row) for row in listing.run(connection)["records"]]
+
+
+def dailies(platform: Platform, connection: Connection, actor: Actor, schema: Any, author: int,
+            period: Period) -> list[dict[str, Any]]:  # fmt: skip
+    """For a week: the author's daily reports of that week the reader may read, Monday first — what a weekly
+    report is written from."""
+    if period.kind != WEEKLY:
+        return []
+    definition = schema.object("work_report")
+    request = {"filter": {"and": [
+        {"field": "owner", "op": "eq", "value": author}, {"field": "kind", "op": "eq", "value": DAILY},
+        {"field": "period_start", "op": "between", "value": [period.start.isoformat(), period.end.isoformat()]},
+    ]}, "fields": ["period_start", "status", "summary"], "sort": ["period_start"], "limit": 7}  # fmt: skip
     listing = Listing(schema, definition, actor, platform.access, platform.filter_env(), request)
     return [dict(row) for row in listing.run(connection)["records"]]
