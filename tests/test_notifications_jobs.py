@@ -66,6 +66,13 @@ def test_a_draft_notifies_nobody_until_published_and_then_the_whole_company_once
         assert texts(company[username][1]) == ["New announcement: 放假通知"], username
 
 
+def test_an_announcement_typed_as_plain_text_keeps_its_lines(api: Api) -> None:
+    created = ok(
+        api.post("/api/v1/records/announcement", {"title": "T", "body": "第一行\n第二行 & 3 > 2\n\n新段落"}), 201
+    )
+    assert created["body"] == "<p>第一行<br>第二行 &amp; 3 &gt; 2</p><p>新段落</p>"
+
+
 @pytest.mark.parametrize("departments", ["", "9999", "abc", "1,,x"])
 def test_an_announcement_to_no_or_unknown_departments_is_refused(api: Api, departments: str) -> None:
     response = api.post("/api/v1/records/announcement", {"title": "T", "audience": "departments",

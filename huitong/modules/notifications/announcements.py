@@ -39,6 +39,15 @@ def clean(body: str) -> str:
     return nh3.clean(body, link_rel="noopener noreferrer nofollow")
 
 
+def as_html(body: str) -> str:
+    """Text typed without any markup (the form's plain text area) as paragraphs and line breaks, so that its lines
+    survive being shown as HTML; HTML is left to ``clean``."""
+    if "<" in body:
+        return body
+    paragraphs = [part.strip() for part in body.replace("\r\n", "\n").split("\n\n") if part.strip()]
+    return "".join("<p>" + html.escape(part).replace("\n", "<br>") + "</p>" for part in paragraphs)
+
+
 def plain_text(body: str) -> str:
     spaced = BLOCK.sub(r" <\1", body)
     return " ".join(html.unescape(nh3.clean(spaced, tags=set())).split())
@@ -64,7 +73,7 @@ def prepare(call: HookCall) -> None:
     """Before a write: the body cleaned, the departments checked, and ``published_at`` stamped on publishing."""
     values, before = call.values, call.before or {}
     if isinstance(values.get("body"), str):
-        values["body"] = clean(values["body"])
+        values["body"] = clean(as_html(values["body"]))
     merged = {**before, **values}
     chosen = department_ids(merged.get("departments"))
     if merged.get("audience") == "departments":
