@@ -139,5 +139,23 @@ def test_the_record_page_posts_a_comment_with_htmx_and_shows_it_in_the_timeline(
     unfollowed = htmx_post(wang, "/collaboration/follow", {"object": "account", "record": str(account),
                                                            "action": "unfollow"})  # fmt: skip
     assert unfollowed.status_code == 200 and "☆" in unfollowed.text
-    # a custom object's record page has the same timeline and box
-    assert "collab-box" in wang.get(f"/records/account/{mine}").text
+    # the author deletes their comment; a colleague who reads it cannot
+    set_default(api, "account", "read")
+    first = ok(api.get(f"/api/v1/collaboration/comments?object=account&record={account}"))["comments"][0]["id"]
+    zhao = signed_in(api.client.app, "zhao")
+    assert htmx_post(zhao, f"/collaboration/comments/{first}/delete").status_code == 403
+    assert 'class="btn btn-link btn-sm p-0 text-secondary comment-delete"' not in zhao.get(
+        f"/activities/timeline/account/{account}?kind=comment").text  # fmt: skip
+    gone = htmx_post(wang, f"/collaboration/comments/{first}/delete")
+    assert gone.status_code == 200 and gone.text == ""
+    assert ok(api.get(f"/api/v1/collaboration/comments?object=account&record={account}"))["comments"] == []
+    # bad input is a 4xx page, never a server error
+    for path in ("/collaboration/people?object=account&record=x", "/collaboration/feed?before=%%",
+                 "/activities/timeline/account/1?kind=nothing"):  # fmt: skip
+        assert wang.get(path).status_code == 400, path
+    assert htmx_post(wang, "/collaboration/comments", {"body": "x"}).status_code == 400
+    assert htmx_post(wang, "/collaboration/follow", {"object": "nothing", "record": "1"}).status_code == 422
+    assert htmx_post(wang, "/collaboration/comments/99999/delete").status_code == 404
+    # the page of a record activities are not about (a task) has the same timeline and box, without quick buttons
+    task = wang.get(f"/records/task/{created(circle['wang'], 'task', {'subject': '准备报价'})['id']}")
+    assert task.status_code == 200 and "collab-box" in task.text and "activity-new-call" not in task.text

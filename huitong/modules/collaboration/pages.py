@@ -7,9 +7,9 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 
-from huitong.engine.api.support import json_response, platform_of
+from huitong.engine.api.support import PathId, json_response, platform_of
 from huitong.engine.errors import HuitongError
 from huitong.engine.platform import PagePart
 from huitong.engine.web.pages import PageRoute, redirect, safe_next
@@ -67,6 +67,16 @@ async def post_comment(request: Request, user: PageUser = Depends(page_user)) ->
     if not is_htmx(request):
         return redirect(request, safe_next(form.get("next") or f"/records/{object_name}/{record_id}"))
     return box(request, user, object_name, record_id, form, [])
+
+
+@pages.post("/collaboration/comments/{comment_id}/delete")
+async def delete_comment(comment_id: PathId, request: Request, user: PageUser = Depends(page_user)) -> Response:
+    """The author takes a comment back (to the recycle bin, as any record); htmx: the comment's place empties."""
+    form = await form_of(request)
+    await run_in_threadpool(service.delete, platform_of(request), user.actor, comment_id)
+    if not is_htmx(request):
+        return redirect(request, safe_next(form.get("next") or "/collaboration/feed"))
+    return HTMLResponse("")
 
 
 @pages.post("/collaboration/follow")

@@ -57,3 +57,9 @@ def people(platform: Platform, actor: Actor, text: str, object_name: str | None,
                  "may_read": (not check) or may_read_record(context, platform.access, person.id, str(object_name),
                                                             int(record_id or 0))}
                 for person in found]  # fmt: skip
+
+
+def delete(platform: Platform, actor: Actor, comment_id: int) -> None:
+    """Delete a comment: the record service lets only its author (and administrators) do so (decisions/0013)."""
+    with platform.records.transaction(actor) as context:
+        platform.records.delete_in(context, "comment", comment_id, None)
