@@ -185,3 +185,15 @@ def test_the_stream_pushes_the_unread_count_when_it_changes(
 def test_the_stream_needs_a_signed_in_user(client: TestClient) -> None:
     response = client.get("/notifications/stream", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"].startswith("/login")
+
+
+def test_the_home_page_lists_unread_notifications_until_they_are_read(
+    platform: Platform, admin: Actor, rep: tuple[int, Api, TestClient]
+) -> None:
+    user_id, user_api, browser = rep
+    assert "Unread notifications" not in browser.get("/").text  # nothing unread: no card
+    notify(platform, admin, Notice("mention", (user_id,), "Mentioned by %(actor)s", {"actor": "张三"}))
+    home = browser.get("/").text
+    assert "Unread notifications" in home and "Mentioned by 张三" in home
+    ok(user_api.post("/api/v1/notifications/read-all"))
+    assert "Unread notifications" not in browser.get("/").text

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from huitong.engine.platform import Module, PeriodicJob, RecordPanel, Screen
+from huitong.engine.platform import HomeWidget, Module, PeriodicJob, RecordPanel, Screen
 from huitong.modules.notifications import announcement_pages, announcements, api, birthdays, delivery, pages, sink
 from huitong.modules.notifications.objects import OBJECTS
 
@@ -28,6 +28,7 @@ module = Module(
     templates=Path(__file__).resolve().parent / "templates",
     top_bar=["notifications_bell.html"],
     user_menu=[({"en": "Notification settings", "zh_CN": "通知设置"}, "/notifications/preferences")],
+    home_widgets=[HomeWidget("notifications.unread", pages.home_widget)],
     record_panels=[RecordPanel("notifications.announcement", announcement_pages.panel, objects=["announcement"])],
     periodic=[
         PeriodicJob("notifications.deliver", delivery.run, minutes=1),

@@ -21,11 +21,11 @@ from starlette.responses import Response, StreamingResponse
 
 from huitong.engine.api.support import PathId, platform_of
 from huitong.engine.errors import HuitongError
-from huitong.engine.i18n import _, use_locale
-from huitong.engine.platform import Platform
+from huitong.engine.i18n import _, current_locale, use_locale
+from huitong.engine.platform import PagePart, Platform
 from huitong.engine.records.context import Actor
 from huitong.engine.web.pages import PageRoute, redirect, safe_next
-from huitong.engine.web.render import navigation, render
+from huitong.engine.web.render import environment, navigation, render
 from huitong.engine.web.session import PageUser, page_user
 from huitong.modules.notifications import center, preferences
 from huitong.modules.notifications.messages import translate_stored
@@ -153,3 +153,16 @@ async def unread_events(request: Request, platform: Platform, actor: Actor, loca
             last_sent = time.monotonic()
             yield ": still here\n\n"  # a comment: keeps proxies from closing an idle connection
         await asyncio.sleep(POLL_SECONDS)
+
+
+HOME_SHOWN = 5
+
+
+def home_widget(part: PagePart) -> str | None:
+    """The home workbench's unread notifications (the newest few); left out when everything has been read."""
+    found = center.page(part.platform, part.actor, unread=True, limit=HOME_SHOWN)
+    if not found["unread"]:
+        return None
+    folders = tuple(str(module.templates) for module in part.platform.modules if module.templates)
+    template = environment(folders).get_template("notifications_home.html")
+    return template.render(request=part.request, user=part.user, locale=current_locale.get(), found=found)
