@@ -37,7 +37,7 @@ class Member:
     def as_json(self) -> dict[str, Any]:
         report = self.report or {}
         return {"user": self.user_id, "name": self.name, "status": self.status, "report": report.get("id"),
-                "submitted_at": report.get("submitted_at"),
+                "submitted_at": report.get("submitted_at"), "summary": report.get("summary"),
                 **{name: report.get(name) for name in NUMBER_FIELDS}}  # fmt: skip
 
 
@@ -93,7 +93,8 @@ def team_reports(platform: Platform, actor: Actor, kind: str, day: date | None) 
             {"field": "kind", "op": "eq", "value": period.kind},
             {"field": "period_start", "op": "eq", "value": period.start.isoformat()},
             {"field": "owner", "op": "in", "value": [member.user_id for member in found.members]},
-        ]}, "fields": ["owner", "status", "submitted_at", "reviewed_at", *NUMBER_FIELDS], "limit": MAX_MEMBERS}  # fmt: skip
+        ]}, "fields": ["owner", "status", "submitted_at", "reviewed_at", "summary", *NUMBER_FIELDS],
+            "limit": MAX_MEMBERS}  # fmt: skip
         listing = Listing(schema, definition, bound, platform.access, platform.filter_env(), request)
         by_owner = {int(row["owner"]): dict(row) for row in listing.run(connection)["records"]}
         for member in found.members:
