@@ -64,6 +64,11 @@ def test_count_and_until_end_a_series() -> None:
     # UNTIL as a date: the whole of that day, across the change to summer time
     weekly = occurrences(start, None, "FREQ=WEEKLY;UNTIL=20260406", BERLIN, *window)
     assert local_times(weekly, BERLIN)[-1] == "04-06 Mon 09:00" and len(weekly) == 4
+    # occurrences moved out of the series are not in it (the first one too)
+    moved_out = frozenset({utc(2026, 3, 16, 8, 0), utc(2026, 3, 17, 8, 0)})
+    assert local_times(occurrences(start, None, "FREQ=DAILY;COUNT=3", BERLIN, *window, moved_out), BERLIN) == [
+        "03-18 Wed 09:00"]  # fmt: skip
+    assert recurrence.skipped_of("20260316T080000Z,junk,20261340T000000Z,20260317T080000Z") == moved_out
     # the rule's count is counted from the series' start, not from the window
     assert occurrences(start, None, "FREQ=DAILY;COUNT=3", BERLIN, utc(2026, 3, 18), utc(2026, 3, 30))[-1].start == (
         utc(2026, 3, 18, 8, 0))  # fmt: skip
@@ -234,19 +239,49 @@ def test_a_record_one_may_read_but_not_edit_is_refused_with_a_message(api: Api, 
     assert read(api, "event", event["id"])["start_at"] == "2026-03-18T07:00:00Z"
 
 
-def test_a_repeating_event_is_not_dragged_and_a_task_moves_with_its_reminder(api: Api, office: dict[str, Any]) -> None:
+def test_one_occurrence_of_a_repeating_event_moves_on_its_own(api: Api, office: dict[str, Any]) -> None:
     weekly = created(office["rep"], "event", {"subject": "周例会", "start_at": "2026-03-16T01:00:00Z",
-                                              "recurrence": "FREQ=WEEKLY"})  # fmt: skip
+                                              "end_at": "2026-03-16T02:00:00Z", "recurrence": "FREQ=WEEKLY",
+                                              "reminder_minutes": "15", "location": "三楼会议室"})  # fmt: skip
+    created(office["rep"], "event_attendee", {"event": weekly["id"], "user": office["manager_id"]})
+    rep = signed_in(office["app"], "rep")
+    query = "view=week&date=2026-03-25"
+    page = rep.get(f"/activities/calendar?{query}").text
+    assert re.search(rf'data-id="{weekly["id"]}" data-version="\d+" data-occurrence="20260323T010000Z" draggable', page)
+
+    # Monday the 23rd's meeting moves to Tuesday 14:00; the other Mondays stay
+    drop = {"kind": "event", "id": str(weekly["id"]), "version": str(weekly["version"]), "occurrence": "20260323T010000Z",
+            "to": "2026-03-24T14:00", "query": query}  # fmt: skip
+    moved = htmx_post(rep, "/activities/calendar/move", drop)
+    assert message(moved.text) == "仅这一次的周例会已移到 2026-03-24 14:00。"
+    series = read(api, "event", weekly["id"])
+    assert (series["skipped_occurrences"], series["start_at"]) == ("20260323T010000Z", "2026-03-16T01:00:00Z")
+    single = [e for e in ok(api.get("/api/v1/records/event?subject=周例会"))["records"] if e["id"] != weekly["id"]]
+    assert [(e["start_at"], e["end_at"], e.get("recurrence"), e["location"], e["reminder_minutes"]) for e in single] == [
+        ("2026-03-24T06:00:00Z", "2026-03-24T07:00:00Z", None, "三楼会议室", "15")]  # fmt: skip
+    attendees = ok(api.get(f"/api/v1/records/event_attendee?event={single[0]['id']}"))["records"]
+    assert [a["user"] for a in attendees] == [office["manager_id"]]
+    week = rep.get(f"/activities/calendar?{query}").text
+    monday = week.split('data-drop-time="2026-03-23"')[1].split("data-drop-time=")[0]
+    tuesday = week.split('data-drop-time="2026-03-24"')[1].split("data-drop-time=")[0]
+    assert "周例会" not in monday and "14:00–15:00" in tuesday
+    assert "周例会" in rep.get("/activities/calendar?view=day&date=2026-03-30").text
+
+    # the same drop again: the series moved on (its version), and that occurrence is gone from it anyway
+    again = htmx_post(rep, "/activities/calendar/move", drop)
+    assert "刷新日历" in message(again.text)
+    stray = htmx_post(rep, "/activities/calendar/move", {**drop, "version": str(series["version"]),
+                                                         "occurrence": "20260324T010000Z"})  # fmt: skip
+    assert "刷新日历" in message(stray.text)  # not an occurrence of the series
+    assert len(ok(api.get("/api/v1/records/event?subject=周例会"))["records"]) == 2
+
+
+def test_a_task_moves_with_its_reminder(api: Api, office: dict[str, Any]) -> None:
     task = created(office["rep"], "task", {"subject": "回访", "due_at": "2026-03-19T06:00:00Z",
                                            "reminder_at": "2026-03-19T05:30:00Z"})  # fmt: skip
     rep = signed_in(office["app"], "rep")
     page = rep.get("/activities/calendar?view=week&date=2026-03-18").text
-    assert re.search(rf'data-kind="event" data-id="{weekly["id"]}" data-version="\d+" >', page)  # not draggable
-    assert re.search(rf'data-kind="task" data-id="{task["id"]}" data-version="\d+" draggable="true"', page)
-    refused = htmx_post(rep, "/activities/calendar/move", {"kind": "event", "id": str(weekly["id"]),
-                                                           "version": str(weekly["version"]), "to": "2026-03-17",
-                                                           "query": "view=week&date=2026-03-18"})  # fmt: skip
-    assert "重复日程" in message(refused.text)
+    assert re.search(rf'data-kind="task" data-id="{task["id"]}" data-version="\d+"  draggable="true"', page)
     moved = htmx_post(rep, "/activities/calendar/move", {"kind": "task", "id": str(task["id"]),
                                                          "version": str(task["version"]), "to": "2026-03-20",
                                                          "query": "view=week&date=2026-03-18"})  # fmt: skip
@@ -278,6 +313,10 @@ def test_the_feed_holds_what_its_user_may_read_with_rules_and_can_be_renewed_and
     created(office["rep"], "event", {"subject": "Long ago", "start_at": "2025-01-01T06:00:00Z"})
 
     rep = signed_in(office["app"], "rep")
+    # one Monday's review moved to the Tuesday (10:00 in Berlin): out of the series, an event of its own
+    htmx_post(rep, "/activities/calendar/move", {"kind": "event", "id": str(weekly["id"]), "version": "1",
+                                                 "occurrence": "20260323T080000Z", "to": "2026-03-24T10:00",
+                                                 "query": "view=week&date=2026-03-23"})  # fmt: skip
     made = rep.post("/activities/calendar/feed", data={"csrf_token": rep.cookies.get("huitong_csrf") or "",
                                                        "view": "week"})  # fmt: skip
     assert made.status_code == 200
@@ -286,9 +325,13 @@ def test_the_feed_holds_what_its_user_may_read_with_rules_and_can_be_renewed_and
     body = anonymous.get(address)
     assert body.status_code == 200 and body.headers["content-type"].startswith("text/calendar")
     calendar = Calendar.from_ical(body.content)
-    events = {str(e["summary"]): e for e in calendar.walk("VEVENT")}
-    assert set(events) == {"Weekly review", "Trade fair", "任务：Send the quote"}
+    events = {str(e["summary"]): e for e in calendar.walk("VEVENT") if "RRULE" in e or e["summary"] != "Weekly review"}
+    assert sorted(str(e["summary"]) for e in calendar.walk("VEVENT")) == [
+        "Trade fair", "Weekly review", "Weekly review", "任务：Send the quote"]  # fmt: skip
     review = events["Weekly review"]
+    moved = next(e for e in calendar.walk("VEVENT") if e["summary"] == "Weekly review" and "RRULE" not in e)
+    assert moved["dtstart"].dt == utc(2026, 3, 24, 9, 0) and moved["uid"] != review["uid"]
+    assert [d.dt for d in review["exdate"].dts] == [datetime(2026, 3, 23, 9, 0, tzinfo=ZoneInfo("Europe/Berlin"))]
     assert review["uid"] == f"event-{weekly['id']}@huitong" and str(review["location"]) == "Room 3"
     assert review["rrule"].to_ical().decode() == "FREQ=WEEKLY;UNTIL=20260430T215959Z;BYDAY=MO"
     assert review["dtstart"].dt == datetime(2026, 3, 16, 9, 0, tzinfo=ZoneInfo("Europe/Berlin"))

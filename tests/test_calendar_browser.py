@@ -50,7 +50,8 @@ def test_drag_an_event_to_another_day_and_time_and_it_stays(browser: Browser, se
     item = grid.locator(f'.cal-event[data-id="{meeting["id"]}"]')
     expect(item).to_contain_text("10:00–11:00")
     expect(grid.locator(f'[data-drop-time="{tuesday.isoformat()}"]')).to_contain_text("拜访恒信")
-    expect(grid.locator(".cal-event", has_text="部门周会")).not_to_have_attribute("draggable", "true")  # a series
+    weekly = grid.locator(".cal-event", has_text="部门周会")
+    expect(weekly).to_have_attribute("data-occurrence", re.compile(r"^\d{8}T\d{6}Z$"))  # one of a series
     screenshot(page, "calendar-week")
 
     # drag it to Thursday 15:00: the pointer holds the item at its middle (half an hour below its top)
@@ -67,6 +68,15 @@ def test_drag_an_event_to_another_day_and_time_and_it_stays(browser: Browser, se
     assert stored["start_at"] == datetime.combine(thursday, time(15, 0), tzinfo=SHANGHAI)
     assert stored["end_at"] - stored["start_at"] == timedelta(hours=1)
     screenshot(page, "calendar-week-after-drag")
+
+    # this Monday's meeting of the weekly series moves alone, to Wednesday 11:00
+    wednesday = grid.locator(f'[data-drop-time="{(monday + timedelta(days=2)).isoformat()}"]')
+    weekly.drag_to(wednesday, target_position={"x": 20, "y": 11 * hour + weekly.bounding_box()["height"] / 2})  # type: ignore[index]
+    expect(page.locator("#calendar-message")).to_contain_text(
+        f"仅这一次的部门周会已移到 {(monday + timedelta(days=2)).isoformat()} 11:00"
+    )
+    expect(wednesday.locator(".cal-event", has_text="部门周会")).to_contain_text("11:00–11:30")
+    expect(grid.locator(f'[data-drop-time="{monday.isoformat()}"]')).not_to_contain_text("部门周会")
 
     # a task dropped on another day's top strip keeps its time of day
     task = page.locator("[data-cal-grid] .cal-chip.is-task", has_text="给王总发报价")

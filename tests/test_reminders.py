@@ -16,7 +16,7 @@ from huitong.engine.notices import Notice
 from huitong.engine.platform import Platform
 from huitong.engine.records.context import Actor, WriteContext
 from huitong.modules import MODULES
-from huitong.modules.activities import reminders, task_actions
+from huitong.modules.activities import calendar_move, reminders, task_actions
 from tests.conftest import Api, FakeClock
 from tests.security_fixtures import add_user, ok
 from tests.test_sales_leads import created
@@ -131,6 +131,24 @@ def test_a_shanghai_event_reminds_an_hour_before(
                             {"start_at": "2026-03-18T08:00:00Z"}, current["version"])  # fmt: skip
     at(clock, "2026-03-18T07:00:00Z")
     assert [params["time"] for _kind, _who, params in sent(platform, heard)] == ["2026-03-18 16:00"]
+
+
+def test_an_occurrence_moved_out_of_its_series_is_reminded_of_at_its_new_time_only(
+    platform: Platform, people: dict[str, Any], clock: FakeClock, heard: list[Notice]
+) -> None:
+    li = people["shanghai_id"]
+    weekly = created(people["shanghai"], "event", {"subject": "周例会", "start_at": "2026-03-16T02:00:00Z",
+                                                   "recurrence": "FREQ=WEEKLY", "reminder_minutes": "15"})  # fmt: skip
+    calendar_move.move(platform, Actor(li), SHANGHAI, {
+        "kind": "event", "id": str(weekly["id"]), "version": str(weekly["version"]),
+        "occurrence": "20260323T020000Z", "to": "2026-03-23T15:00"})  # fmt: skip
+    at(clock, "2026-03-23T01:45:00Z")  # 09:45 in Shanghai: the meeting's usual reminder time
+    assert sent(platform, heard) == []
+    at(clock, "2026-03-23T06:45:00Z")
+    assert sent(platform, heard) == [("event_reminder", (li,), {"subject": "周例会", "time": "2026-03-23 15:00",
+                                                               "location": ""})]  # fmt: skip
+    at(clock, "2026-03-30T01:45:00Z")  # the week after, the series reminds again
+    assert [params["time"] for _kind, _who, params in sent(platform, heard)] == ["2026-03-30 10:00"]
 
 
 def test_an_open_task_past_due_warns_its_owner_once(

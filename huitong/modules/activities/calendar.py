@@ -3,19 +3,18 @@ members a manager overlays, dragging to reschedule, and the .ics subscription's 
 
 ``GET /activities/calendar?view=week&date=2026-03-18&with=7&with=9`` — the page (htmx asking for
 ``calendar-body``: only the calendar); ``POST /activities/calendar/move`` (``kind``, ``id``, ``version``, ``to``: a
-local ``YYYY-MM-DDTHH:MM`` for a time slot, or ``YYYY-MM-DD`` for a day, keeping the time of day) — one update
-through the record service as the user with the version the page was drawn with, so their access decides and a
-change made meanwhile is refused; answers the calendar redrawn with a message. ``POST /activities/calendar/feed``
+local ``YYYY-MM-DDTHH:MM`` for a time slot, or ``YYYY-MM-DD`` for a day, keeping the time of day; ``occurrence`` for
+one of a repeating event's; ``query``: the calendar's address) — calendar_move.py, through the record service as
+the user with the version the page was drawn with; answers the calendar redrawn with a message. ``POST /activities/calendar/feed``
 makes a new secret feed address (shown once), ``…/feed/stop`` stops it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
@@ -23,16 +22,15 @@ from starlette.datastructures import QueryParams
 from starlette.responses import Response
 
 from huitong.engine.api.support import platform_of
-from huitong.engine.errors import FieldError, HuitongError, bad_request, conflict, validation_failed
+from huitong.engine.errors import FieldError, HuitongError, bad_request
 from huitong.engine.i18n import _
 from huitong.engine.platform import Platform
-from huitong.engine.records.context import Actor
 from huitong.engine.web import cells
 from huitong.engine.web.pages import PageRoute
 from huitong.engine.web.render import navigation, render
 from huitong.engine.web.session import PageUser, page_user
-from huitong.modules.activities import calendar_data, calendar_feed, calendar_view
-from huitong.modules.activities.moments import instant
+from huitong.modules.activities import calendar_data, calendar_feed, calendar_move, calendar_view
+from huitong.modules.activities.recurrence import stamp
 
 pages = APIRouter(route_class=PageRoute, include_in_schema=False)
 COLOURS = 8  # cal-c0 … cal-c7 in the stylesheet: the user, then each overlaid person
@@ -89,7 +87,7 @@ def calendar_context(platform: Platform, user: PageUser, params: Mapping[str, An
         "previous": chosen.query(date=win.step(-1).isoformat()), "next": chosen.query(date=win.step(1).isoformat()),
         "this_day": chosen.query(date=today.isoformat()), "hours": list(range(24)), "zone": str(zone),
         "back": "/activities/calendar?" + chosen.query(),
-        "hm": lambda moment: moment.astimezone(zone).strftime("%H:%M"),
+        "hm": lambda moment: moment.astimezone(zone).strftime("%H:%M"), "stamp": stamp,
     }  # fmt: skip
 
 
@@ -108,7 +106,7 @@ async def move_item(request: Request, user: PageUser = Depends(page_user)) -> Re
     platform = platform_of(request)
     form = {key: value for key, value in (await request.form()).multi_items() if isinstance(value, str)}
     try:
-        message = await run_in_threadpool(move, platform, user.actor, user.zone, form)
+        message = await run_in_threadpool(calendar_move.move, platform, user.actor, user.zone, form)
         failed = False
     except HuitongError as error:
         message = " ".join([problem.message for problem in error.errors] or [error.detail])
@@ -118,53 +116,6 @@ async def move_item(request: Request, user: PageUser = Depends(page_user)) -> Re
     context = await run_in_threadpool(calendar_context, platform, user, params)
     return render(request, "activities_calendar_body.html", {**context, "message": message, "failed": failed},
                   user=user)  # fmt: skip
-
-
-def target(raw: str, before: datetime, zone: ZoneInfo) -> datetime:
-    """Where a dropped item goes: a local time, or a day at the item's own time of day."""
-    try:
-        if len(raw) == 10:
-            wall = datetime.combine(date.fromisoformat(raw), before.astimezone(zone).time())
-        else:
-            wall = datetime.fromisoformat(raw)
-    except ValueError:
-        message = _("This item could not be moved there; reload the calendar.")
-        raise validation_failed([FieldError("to", "invalid_value", message)]) from None
-    if wall.tzinfo is not None or not datetime(1900, 1, 1) <= wall <= datetime(2999, 12, 31):
-        message = _("This item could not be moved there; reload the calendar.")
-        raise validation_failed([FieldError("to", "invalid_value", message)])
-    return wall.replace(tzinfo=zone)
-
-
-def move(platform: Platform, actor: Actor, zone: ZoneInfo, form: Mapping[str, str]) -> str:
-    """Move the record, keeping an event's length and a task's reminder as far before it as it was."""
-    kind, raw_id, raw_version = form.get("kind", ""), form.get("id", ""), form.get("version", "")
-    if kind not in ("event", "task") or not raw_id.isdigit() or not raw_version.isdigit() or len(raw_id) > 12:
-        raise bad_request(_("This item could not be moved; reload the calendar."))
-    record_id, version = int(raw_id), int(raw_version[:12])
-    with platform.records.transaction(actor) as context:
-        definition = context.schema.object(kind)
-        row = platform.records.visible_row(context.connection, context.schema, context.actor, definition, record_id)
-        if kind == "event":
-            if row.get("recurrence"):
-                raise conflict(_("This event repeats: open it to change the whole series."), code="recurring")
-            before = instant(row["start_at"])
-            after = target(form.get("to", ""), before, zone)
-            changes: dict[str, Any] = {"start_at": after}
-            if row.get("end_at") is not None:
-                changes["end_at"] = instant(row["end_at"]) + (after - before)
-        else:
-            if row.get("due_at") is None:
-                raise conflict(_("This task has no due time to move."), code="no_due_time")
-            before = instant(row["due_at"])
-            after = target(form.get("to", ""), before, zone)
-            changes = {"due_at": after}
-            if row.get("reminder_at") is not None:
-                changes["reminder_at"] = instant(row["reminder_at"]) + (after - before)
-        record = platform.records.update_in(context, kind, record_id, changes, version)
-    when = after.astimezone(zone)
-    moment = when.strftime("%Y-%m-%d") if kind == "event" and row.get("all_day") else when.strftime("%Y-%m-%d %H:%M")
-    return _("%(subject)s moved to %(when)s.") % {"subject": record.values.get("subject") or "", "when": moment}
 
 
 @pages.post("/activities/calendar/feed")

@@ -20,12 +20,12 @@ from huitong.engine.query.listing import Listing
 from huitong.engine.records.context import Actor
 from huitong.engine.system_tables import users
 from huitong.modules.activities.moments import instant
-from huitong.modules.activities.recurrence import occurrences
+from huitong.modules.activities.recurrence import occurrences, skipped_of
 
 LIMIT = 1000  # records of one kind in one window (the query engine's page limit)
 LONGEST = timedelta(days=31)  # a one-off event that began this long before the window is not looked for
 EVENT_FIELDS = ["id", "version", "owner", "subject", "kind", "start_at", "end_at", "all_day", "location",
-                "recurrence", "description", "reminder_minutes"]  # fmt: skip
+                "recurrence", "skipped_occurrences", "description", "reminder_minutes"]  # fmt: skip
 TASK_FIELDS = ["id", "version", "owner", "subject", "status", "priority", "due_at", "description"]
 OVERLAY_MAX = 12  # people on one calendar at once; more is unreadable
 
@@ -69,8 +69,8 @@ class Item:
 
     @property
     def movable(self) -> bool:
-        """Dragging moves the record: not a repeating event (decisions/0014), nor a record the reader may not edit."""
-        return self.editable and not self.recurring
+        """Dragging moves the record (a repeating event's occurrence: that one only), if the reader may edit it."""
+        return self.editable
 
     @property
     def key(self) -> str:
@@ -193,7 +193,7 @@ def event_items(row: dict[str, Any], zone: ZoneInfo, start: datetime, end: datet
              bool(row.get("all_day")), int(row["owner"]), recurring=rule is not None, first=found.first,
              editable=editable, location=row.get("location"), event_kind=row.get("kind"),
              description=row.get("description"), record=row)
-        for found in occurrences(begin, finish, rule, zone, start, end)
+        for found in occurrences(begin, finish, rule, zone, start, end, skipped_of(row.get("skipped_occurrences")))
     ]  # fmt: skip
 
 

@@ -26,7 +26,7 @@ from huitong.engine.system_tables import users
 from huitong.modules.activities import calendar_data, calendar_feed
 from huitong.modules.activities.calendar_data import Item
 from huitong.modules.activities.moments import instant
-from huitong.modules.activities.recurrence import build, feed_rule
+from huitong.modules.activities.recurrence import build, feed_rule, skipped_of
 
 feed = APIRouter(include_in_schema=False)
 PAST = timedelta(days=30)
@@ -102,6 +102,10 @@ def event_of(item: Item, zone: ZoneInfo, now: datetime, base: str) -> Event:
             entry.add("dtend", end)
     if rule and build(rule, start, zone) is not None:
         entry.add("rrule", vRecur.from_ical(feed_rule(rule, zone, item.all_day)))
+        skipped = sorted(skipped_of(record.get("skipped_occurrences")))
+        if skipped:  # occurrences moved out of the series: each is its own event in the feed
+            entry.add("exdate", [moment.astimezone(zone).date() if item.all_day else moment.astimezone(zone)
+                                 for moment in skipped])  # fmt: skip
     if item.location:
         entry.add("location", item.location)
     return entry

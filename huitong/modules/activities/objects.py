@@ -85,6 +85,9 @@ event = standard_object(
         field("location", "text", "Location", "地点", max_length=255),
         # An RFC 5545 rule ("FREQ=WEEKLY;BYDAY=MO"); the calendar expands it into occurrences.
         field("recurrence", "text", "Repeats (RRULE)", "重复规则", max_length=255),
+        # Occurrences taken out of the series (moved on their own): UTC instants, RFC 5545 form, comma-separated.
+        field("skipped_occurrences", "long_text", "Occurrences moved out (EXDATE)", "已移出的重复",
+              max_length=4000),
         field("reminder_minutes", "picklist", "Reminder", "提醒", values=REMINDER_MINUTES),
         # The reminder instant (of the occurrence) last reminded of: a moved event or another occurrence differs.
         field("reminded_at", "datetime", "Reminder sent for", "已提醒时间"),

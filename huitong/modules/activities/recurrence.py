@@ -90,12 +90,31 @@ def build(rule: str, start: datetime, zone: ZoneInfo) -> rrule | None:
     return built if isinstance(built, rrule) else None
 
 
+STAMP = "%Y%m%dT%H%M%SZ"  # an occurrence's instant as RFC 5545 writes it in UTC (skipped occurrences)
+
+
+def stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime(STAMP)
+
+
+def skipped_of(text: str | None) -> frozenset[datetime]:
+    """The instants a series' ``skipped_occurrences`` names (anything else in the text is ignored)."""
+    found = set()
+    for token in re.findall(r"[0-9]{8}T[0-9]{6}Z", text or ""):
+        try:
+            found.add(datetime.strptime(token, STAMP).replace(tzinfo=UTC))
+        except ValueError:
+            continue
+    return frozenset(found)
+
+
 def occurrences(start: datetime, end: datetime | None, rule: str | None, zone: ZoneInfo,
-                window_start: datetime, window_end: datetime) -> list[Occurrence]:  # fmt: skip
+                window_start: datetime, window_end: datetime,
+                skipped: frozenset[datetime] = frozenset()) -> list[Occurrence]:  # fmt: skip
     """The occurrences of an event starting at ``start`` (ending at ``end``) that overlap [window_start,
-    window_end), oldest first. Without a rule (or with one that cannot be read) that is the event itself, if it
-    overlaps. The series' own start always counts, as calendar applications count it, whether or not the rule
-    would produce it."""
+    window_end), oldest first, but those ``skipped`` (moved out of the series). Without a rule (or with one that
+    cannot be read) that is the event itself, if it overlaps. The series' own start always counts, as calendar
+    applications count it, whether or not the rule would produce it."""
     length = (end - start) if end is not None and end > start else timedelta(0)
 
     def overlaps(begin: datetime) -> bool:
@@ -103,12 +122,12 @@ def occurrences(start: datetime, end: datetime | None, rule: str | None, zone: Z
         return begin < window_end and (finish > window_start or (length == timedelta(0) and begin >= window_start))
 
     found: dict[datetime, Occurrence] = {}
-    if overlaps(start):
+    if overlaps(start) and start not in skipped:
         found[start] = Occurrence(start, start + length, True)
     built = build(rule, start, zone) if rule else None
     if built is not None:
         for begin in walk(built, rule or "", start, zone, window_start - length, window_end):
-            if begin not in found and overlaps(begin):
+            if begin not in found and begin not in skipped and overlaps(begin):
                 found[begin] = Occurrence(begin, begin + length, False)
             if len(found) >= MAX_OCCURRENCES:
                 break

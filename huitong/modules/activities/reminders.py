@@ -30,7 +30,7 @@ from huitong.engine.security.users import system_actor
 from huitong.modules.activities.calendar_data import iso, read, zones_of
 from huitong.modules.activities.moments import instant
 from huitong.modules.activities.objects import OPEN_TASK
-from huitong.modules.activities.recurrence import occurrences
+from huitong.modules.activities.recurrence import occurrences, skipped_of
 
 LOOK_BACK = timedelta(hours=6)
 OVERDUE_LOOK_BACK = timedelta(days=1)  # older overdue tasks (before an upgrade, a long outage) are not news
@@ -39,8 +39,8 @@ BATCH = 200
 SERIES_PAGES = 20  # up to 20,000 repeating events with a reminder are looked at each minute
 TASK_FIELDS = ["id", "version", "owner", "subject", "status", "due_at", "reminder_at", "reminded_at",
                "overdue_notified_at"]  # fmt: skip
-EVENT_FIELDS = ["id", "version", "owner", "subject", "start_at", "end_at", "recurrence", "reminder_minutes",
-                "reminded_at", "location"]  # fmt: skip
+EVENT_FIELDS = ["id", "version", "owner", "subject", "start_at", "end_at", "recurrence", "skipped_occurrences",
+                "reminder_minutes", "reminded_at", "location"]  # fmt: skip
 STAMP = "%Y-%m-%d %H:%M"  # numbers only: the message is translated per reader, the time is not
 
 
@@ -132,7 +132,8 @@ def event_reminders(platform: Platform, connection: Connection, actor: Actor, sc
         zone = zones.get(int(row["owner"]), platform.zone)
         # occurrences starting so that their reminder falls in (now - LOOK_BACK, now]
         window = occurrences(start, end, row.get("recurrence") or None, zone,
-                             now - LOOK_BACK + lead, now + lead + timedelta(seconds=1))  # fmt: skip
+                             now - LOOK_BACK + lead, now + lead + timedelta(seconds=1),
+                             skipped_of(row.get("skipped_occurrences")))  # fmt: skip
         came = [o.start for o in window if now - LOOK_BACK < o.start - lead <= now]
         if not came:
             continue
