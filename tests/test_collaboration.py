@@ -141,6 +141,10 @@ def test_followers_hear_of_others_comments_and_commenting_follows(
     ok(people["wang"].delete(f"/api/v1/collaboration/follow?object=account&record={account}"), 204)
     comment(people["zhao"], account, "好的")
     assert heard == []
+    ok(people["wang"].post("/api/v1/collaboration/follow", {"object": "account", "record": account}), 201)
+    comment(people["zhao"], account, "明天见")
+    assert [(notice.kind, notice.recipients) for notice in heard] == [("followed_change", (people["wang_id"],))]
+    assert ok(people["wang"].get("/api/v1/recycle-bin"))["entries"] == []  # unfollowing deleted nothing
 
 
 def test_bad_input_is_refused_not_a_server_error(api: Api, people: dict[str, Any]) -> None:

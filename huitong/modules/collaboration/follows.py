@@ -20,11 +20,15 @@ FEED_FOLLOWS = 2000  # the most recent follows a feed reads (a person following 
 
 
 def follow_rows(connection: Connection, context_schema: Any, user_id: int, object_name: str | None = None,
-                record_id: int | None = None, limit: int | None = None) -> list[dict[str, Any]]:  # fmt: skip
+                record_id: int | None = None, limit: int | None = None,
+                active: bool | None = True) -> list[dict[str, Any]]:  # fmt: skip
+    """The user's follows (of one record), newest first; ``active`` None: also those they stopped."""
     table = context_schema.table("follow")
-    query = select(table.c.id, table.c.object_name, table.c.record_id, table.c.version).where(
+    query = select(table.c.id, table.c.object_name, table.c.record_id, table.c.version, table.c.active).where(
         table.c.owner == user_id, table.c.deleted_at.is_(None)
     )
+    if active is not None:
+        query = query.where(table.c.active.is_(active))
     if object_name is not None:
         query = query.where(table.c.object_name == object_name, table.c.record_id == record_id)
     query = query.order_by(table.c.created_at.desc(), table.c.id.desc())
@@ -36,7 +40,10 @@ def follow_rows(connection: Connection, context_schema: Any, user_id: int, objec
 def followers(context: WriteContext, object_name: str, record_id: int) -> list[int]:
     table = context.schema.table("follow")
     query = select(table.c.owner).where(
-        table.c.object_name == object_name, table.c.record_id == record_id, table.c.deleted_at.is_(None)
+        table.c.object_name == object_name,
+        table.c.record_id == record_id,
+        table.c.deleted_at.is_(None),
+        table.c.active.is_(True),
     )
     return sorted({int(owner) for owner in context.connection.execute(query).scalars() if owner is not None})
 
@@ -59,11 +66,15 @@ def check_target(context: WriteContext, object_name: Any, record_id: Any) -> tup
 def ensure(context: WriteContext, object_name: str, record_id: int) -> bool:
     """The actor follows the record (already did: nothing changes); True when a follow was added. The follow is the
     actor's own record, written as the system: following is allowed to whoever reads the record."""
-    if follow_rows(context.connection, context.schema, context.actor.user_id, object_name, record_id):
+    rows = follow_rows(context.connection, context.schema, context.actor.user_id, object_name, record_id, active=None)
+    if any(row["active"] for row in rows):
         return False
     system = context.records.system_context(context)
-    system.records.create_in(system, "follow", {"object_name": object_name, "record_id": record_id,
-                                                "owner": context.actor.user_id})  # fmt: skip
+    if rows:
+        system.records.update_in(system, "follow", int(rows[0]["id"]), {"active": True}, int(rows[0]["version"]))
+    else:
+        system.records.create_in(system, "follow", {"object_name": object_name, "record_id": record_id,
+                                                    "owner": context.actor.user_id})  # fmt: skip
     return True
 
 
@@ -82,7 +93,7 @@ def unfollow(platform: Platform, actor: Actor, object_name: Any, record_id: Any)
         rows = follow_rows(context.connection, context.schema, actor.user_id, object_name, int(record_id))
         system = context.records.system_context(context)
         for row in rows:
-            system.records.delete_in(system, "follow", int(row["id"]), None)
+            system.records.update_in(system, "follow", int(row["id"]), {"active": False}, int(row["version"]))
         return bool(rows)
 
 

@@ -44,6 +44,8 @@ follow = replace(
             field("object_name", "text", "Object", "对象", required=True, max_length=64, indexed=True,
                   searchable=False),
             field("record_id", "integer", "Record", "记录", required=True, indexed=True),
+            # Unfollowing clears it (the follow is kept, not deleted, so the recycle bin does not fill with them).
+            field("active", "boolean", "Following", "关注中", default=True),
         ],
         module=MODULE,
         title_field="object_name",
