@@ -240,3 +240,9 @@ def test_a_record_action_is_left_out_while_its_record_has_a_value_it_names() -> 
     assert release.shown_for({"id": 1, "status": "working", "pool": None})
     assert not release.shown_for({"id": 1, "status": "working", "pool": 3})
     assert not release.shown_for({"id": 1, "status": "converted", "pool": None})
+
+
+def test_fields_a_module_keeps_itself_are_not_on_the_form(org: Org) -> None:
+    # stage_days_1 is kept by the pipeline's hooks as a deal leaves a stage; typing into it would be lost
+    form = browser(org, "admin", "en").get("/records/opportunity/new").text
+    assert 'name="amount"' in form and 'name="stage_days_1"' not in form

@@ -40,8 +40,8 @@ CONTENT_FIELDS = ("kind", "period_start", "period_end", *TEXT_FIELDS, *NUMBER_FI
 
 def number_field(name: str, kind: str, en: str, zh: str) -> FieldDef:
     if kind == "currency":
-        return field(name, kind, en, zh, currency="CNY", min=0)
-    return field(name, kind, en, zh, min=0)
+        return field(name, kind, en, zh, currency="CNY", min=0, computed=True)
+    return field(name, kind, en, zh, min=0, computed=True)
 
 
 work_report = standard_object(
@@ -54,16 +54,16 @@ work_report = standard_object(
         field("period_end", "date", "Period end", "结束日期"),  # filled in: the day, or the week's Sunday
         field("status", "picklist", "Status", "状态", required=True, default=DRAFT, indexed=True, tracked=True,
               values=STATUSES),
-        field("submitted_at", "datetime", "Submitted at", "提交时间"),
-        field("submitted_to", "user", "Submitted to", "提交给"),
+        field("submitted_at", "datetime", "Submitted at", "提交时间", computed=True),
+        field("submitted_to", "user", "Submitted to", "提交给", computed=True),
         field("summary", "long_text", "Work done", "工作总结", max_length=8000),
         field("problems", "long_text", "Problems and help needed", "问题与需要的支持", max_length=4000),
         field("next_plan", "long_text", "Next plan", "下一步计划", max_length=4000),
         *(number_field(*number) for number in NUMBERS),
-        field("reviewed_at", "datetime", "Reviewed at", "批阅时间"),
-        field("reviewed_by", "user", "Reviewed by", "批阅人"),
+        field("reviewed_at", "datetime", "Reviewed at", "批阅时间", computed=True),
+        field("reviewed_by", "user", "Reviewed by", "批阅人", computed=True),
         # author:kind:period_start — unique, so two tabs saving the same day's report at once still make one.
-        field("period_key", "text", "Period key", "期间键", unique=True, max_length=80),
+        field("period_key", "text", "Period key", "期间键", unique=True, max_length=80, computed=True),
     ],
     module=MODULE,
     plural_en="Work reports",
