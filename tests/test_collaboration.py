@@ -171,3 +171,18 @@ def test_bad_input_is_refused_not_a_server_error(api: Api, people: dict[str, Any
     assert wang.post("/api/v1/collaboration/follow", {"object": "account", "record": "x"}).status_code == 400
     assert wang.post("/api/v1/collaboration/follow", [1]).status_code == 400
     assert wang.delete("/api/v1/collaboration/follow").status_code == 400
+
+
+def test_odd_values_in_any_field_are_answered_without_a_server_error(api: Api, people: dict[str, Any]) -> None:
+    account = people["account"]
+    good = {"object": "account", "record": account, "body": "正常", "mentions": [], "parent": None}
+    odd: list[Any] = [None, 0, -1, 2**70, "", "x", "１２", [], [None], {}, True, 1.5, "a" * 5000]
+    for key in good:
+        for value in odd:
+            response = people["wang"].post(COMMENTS, {**good, key: value})
+            assert response.status_code < 500, (key, value, response.text)
+            assert response.status_code in (201, 400, 403, 404, 422), (key, value)
+    for key in ("object", "record", "limit", "cursor"):
+        for value in ("", "x", "-1", "1e9", "%00", "9" * 30):
+            params = {"object": "account", "record": str(account), key: value}
+            assert people["wang"].get(COMMENTS, params=params).status_code in (200, 400, 404), (key, value)
