@@ -7,11 +7,13 @@ import threading
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from huitong.engine.i18n import N_
 from huitong.engine.notices import Notice
 from huitong.engine.platform import Platform
 from huitong.engine.records.context import Actor
+from huitong.engine.security.tables import sharing_defaults
 from huitong.modules import MODULES
 from huitong.modules.notifications import center
 from huitong.modules.notifications.announcements import MESSAGE as ANNOUNCED
@@ -179,3 +181,21 @@ def test_unread_count_gives_the_newest_for_the_bell(api: Api, platform: Platform
     assert body["newest"]["text"] == "Assigned to you: Acme"
     count, newest = center.unread_count(platform, Actor(user_id))
     assert count == 1 and newest is not None and newest["kind"] == "assignment"
+
+
+def test_the_declared_sharing_default_is_written_once_and_an_administrators_choice_kept(
+    api: Api, platform: Platform
+) -> None:
+    with platform.db.read() as connection:
+        rows = {row.object_name: (row.access, row.grant_via_hierarchy)
+                for row in connection.execute(select(sharing_defaults))}  # fmt: skip
+    assert rows["notification"] == ("private", False)
+    assert rows["notification_setting"] == ("private", False)
+    assert rows["announcement"] == ("read", True)
+    set_default(api, "notification", "private", hierarchy=True)  # an administrator decides otherwise
+    platform.migrate()
+    with platform.db.read() as connection:
+        kept = connection.execute(
+            select(sharing_defaults.c.grant_via_hierarchy).where(sharing_defaults.c.object_name == "notification")
+        ).scalar_one()
+    assert kept is True

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 from huitong.engine.i18n import N_
 from huitong.engine.notices import Notice
@@ -200,3 +201,34 @@ def test_a_failed_email_is_tried_again_later_and_a_sent_text_is_not_resent(
     assert [message["Subject"] for message in handler.to("rep@example.com")] == ["Mentioned"]
     assert texts.sent == [("13900139000", "Mentioned")]
     assert rows(platform)[0]["delivered_at"] is not None
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")  # a loopback test server
+def test_the_worker_signs_in_to_the_smtp_server_when_a_user_is_set(api: Api, platform: Platform, admin: Actor) -> None:
+    logins: list[tuple[str, str]] = []
+
+    def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
+        login, password = data.login.decode(), data.password.decode()
+        logins.append((login, password))
+        return AuthResult(success=(login, password) == ("crm", "s3cret"))
+
+    handler = Inbox()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port, authenticator=authenticator,
+                            auth_required=True, auth_require_tls=False)  # fmt: skip
+    controller.start()
+    try:
+        rep_id, _ = add_user(api, platform, "rep", email="rep@example.com", locale="en")
+        notify(platform, admin, Notice("mention", (rep_id,), "Mentioned"))
+        platform.settings = replace(platform.settings, smtp_host="127.0.0.1", smtp_port=port, smtp_user="crm",
+                                    smtp_password="wrong")  # fmt: skip
+        assert delivery.run(platform) == 0 and handler.messages == []  # refused: kept for later
+        platform.settings = replace(platform.settings, smtp_password="s3cret")
+        with platform.db.write() as connection:  # as if ten minutes had passed
+            table = platform.cache.current(connection).table("notification")
+            connection.execute(table.update().values(delivery_claimed_at=None))
+        assert delivery.run(platform) == 1
+    finally:
+        controller.stop()
+    assert logins == [("crm", "wrong"), ("crm", "s3cret")]
+    assert [message["Subject"] for message in handler.to("rep@example.com")] == ["Mentioned"]
