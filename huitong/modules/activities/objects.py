@@ -150,8 +150,8 @@ note = standard_object(
 calendar_feed = standard_object(
     "calendar_feed", "Calendar subscription", "日历订阅",
     [
-        field("name", "text", "Name", "名称", required=True, max_length=255),
-        field("token_hash", "text", "Address hash", "地址摘要", unique=True, max_length=64),
+        field("name", "text", "Name", "名称", required=True, max_length=255, searchable=False),  # not news to search
+        field("token_hash", "text", "Address hash", "地址摘要", unique=True, max_length=64, searchable=False),
     ],
     module=MODULE,
 )  # fmt: skip
