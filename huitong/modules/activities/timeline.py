@@ -57,6 +57,8 @@ def entries(query: TimelineQuery) -> list[TimelineEntry]:
     follows): the activities about the asked records, newest first after the cursor, as the reader may read them."""
     part = query.part
     found: list[TimelineEntry] = []
+    task = part.schema.objects.get("task")
+    editable = {"task": task is not None and part.platform.access.may(part.actor, task, "edit")}
     for kind in KINDS:
         about = [{"field": name, "op": "in", "value": sorted(ids)} for name, ids in query.records.items()
                  if name in RELATIONS and ids]  # fmt: skip
@@ -71,7 +73,7 @@ def entries(query: TimelineQuery) -> list[TimelineEntry]:
         for record in records:
             item = Item(kind, instant(record.get("activity_at")), record)
             context = {"item": item, "schema": part.schema, "names": names, "now": part.platform.now(),
-                       "editable": {"task": part.platform.access.may(part.actor, part.schema.objects["task"], "edit")}}  # fmt: skip
+                       "editable": editable}  # fmt: skip
             html = fragments.html(part.platform, part.request, part.user, "activities_timeline_entry.html", context)
             found.append(TimelineEntry(item.when, kind, int(record["id"]), html, *about_record(record)))
     return found
