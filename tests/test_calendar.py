@@ -178,7 +178,7 @@ def test_bad_addresses_are_answered_not_crashed(api: Api, office: dict[str, Any]
     manager = signed_in(office["app"], "manager")
     assert manager.get("/activities/calendar?view=year").status_code == 400
     assert manager.get("/activities/calendar?date=2026-13-45").status_code == 400
-    assert manager.get("/activities/calendar?date=0001-01-01&with=x&with=99999999999999").status_code == 200
+    assert manager.get("/activities/calendar?date=0001-01-01&with=x&with=99999999999999&with=²").status_code == 200
     assert manager.get("/activities/calendar/not-a-token.ics").status_code == 404
 
 
@@ -220,7 +220,8 @@ def test_dragging_moves_an_event_keeping_its_length_and_refuses_what_it_may_not(
     refused = htmx_post(peer, "/activities/calendar/move", {"kind": "event", "id": str(event["id"]),
                                                             "version": "1", "to": "2026-03-17", "query": query})  # fmt: skip
     assert refused.status_code == 200 and "does not exist or you may not see it" in message(refused.text)
-    for bad in ({"kind": "call"}, {"id": "x"}, {"to": "tomorrow"}, {"to": "9999-99-99T99:99"}, {"query": "view=nope"}):
+    for bad in ({"kind": "call"}, {"id": "x"}, {"id": "²"}, {"version": "¹"}, {"to": "tomorrow"},
+                {"to": "9999-99-99T99:99"}, {"query": "view=nope"}, {"query": "with=²&date=2026-03-18"}):  # fmt: skip
         form = {"kind": "event", "id": str(event["id"]), "version": "1", "to": "2026-03-17", "query": query, **bad}
         answer = htmx_post(rep, "/activities/calendar/move", form)
         assert answer.status_code in (200, 400), answer.text

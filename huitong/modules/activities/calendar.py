@@ -5,8 +5,8 @@ members a manager overlays, dragging to reschedule, and the .ics subscription's 
 ``calendar-body``: only the calendar); ``POST /activities/calendar/move`` (``kind``, ``id``, ``version``, ``to``: a
 local ``YYYY-MM-DDTHH:MM`` for a time slot, or ``YYYY-MM-DD`` for a day, keeping the time of day; ``occurrence`` for
 one of a repeating event's; ``query``: the calendar's address) — calendar_move.py, through the record service as
-the user with the version the page was drawn with; answers the calendar redrawn with a message. ``POST /activities/calendar/feed``
-makes a new secret feed address (shown once), ``…/feed/stop`` stops it.
+the user with the version the page was drawn with; answers the calendar redrawn with a message.
+``POST /activities/calendar/feed`` makes a new secret feed address (shown once), ``…/feed/stop`` stops it.
 """
 
 from __future__ import annotations
@@ -55,12 +55,17 @@ class Choice:
         getter = getattr(params, "getlist", None)
         wanted = getter("with") if getter else params.get("with") or []
         values = [wanted] if isinstance(wanted, str) else list(wanted)
-        self.people = list(dict.fromkeys(int(v) for v in values if str(v).isdigit() and len(str(v)) < 12))
+        self.people = list(dict.fromkeys(int(v) for v in values if number(str(v))))
 
     def query(self, **changes: Any) -> str:
         values: dict[str, Any] = {"view": self.view, "date": self.day.isoformat(), **changes}
         pairs = [*values.items(), *(("with", person) for person in self.people)]
         return urlencode(pairs)
+
+
+def number(text: str) -> bool:
+    """A whole number an id can be (``isdigit`` alone lets "²" through, which ``int`` refuses)."""
+    return text.isascii() and text.isdigit() and len(text) < 12
 
 
 def calendar_context(platform: Platform, user: PageUser, params: Mapping[str, Any]) -> dict[str, Any]:

@@ -48,9 +48,10 @@ def target(raw: str, before: datetime, zone: ZoneInfo) -> datetime:
 def move(platform: Platform, actor: Actor, zone: ZoneInfo, form: Mapping[str, str]) -> str:
     """Move what was dropped; returns the message to show."""
     kind, raw_id, raw_version = form.get("kind", ""), form.get("id", ""), form.get("version", "")
-    if kind not in ("event", "task") or not raw_id.isdigit() or not raw_version.isdigit() or len(raw_id) > 12:
+    whole = all(text.isascii() and text.isdigit() and len(text) < 12 for text in (raw_id, raw_version))
+    if kind not in ("event", "task") or not whole:  # ("²".isdigit() is true, and int() refuses it)
         raise bad_request(_("This item could not be moved; reload the calendar."))
-    record_id, version = int(raw_id), int(raw_version[:12])
+    record_id, version = int(raw_id), int(raw_version)
     with platform.records.transaction(actor) as context:
         definition = context.schema.object(kind)
         row = platform.records.visible_row(context.connection, context.schema, context.actor, definition, record_id)
