@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import time
 from collections.abc import Mapping
 from datetime import timedelta
 from email.message import EmailMessage
@@ -32,6 +33,7 @@ log = logging.getLogger("huitong.notifications")
 RECLAIM_AFTER = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
 BATCH = 200
+BUDGET = timedelta(seconds=50)  # the job runs every minute
 
 
 class SmsProvider(Protocol):
@@ -75,9 +77,13 @@ CHANNELS = Channels()
 
 
 def run(platform: Platform) -> int:
-    """The periodic job: deliver what is waiting; returns how many notifications this worker delivered."""
+    """The periodic job: deliver what is waiting; returns how many notifications this worker delivered. It claims
+    nothing new after ``BUDGET``, so that a slow mail server does not pile runs up (the next run carries on)."""
     delivered = 0
+    started = time.monotonic()
     for candidate in waiting(platform):
+        if time.monotonic() - started > BUDGET.total_seconds():
+            break
         if not claim(platform, candidate):
             continue  # another worker has it
         delivered += deliver(platform, candidate)
