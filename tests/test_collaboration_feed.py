@@ -139,8 +139,13 @@ def test_the_record_page_posts_a_comment_with_htmx_and_shows_it_in_the_timeline(
     unfollowed = htmx_post(wang, "/collaboration/follow", {"object": "account", "record": str(account),
                                                            "action": "unfollow"})  # fmt: skip
     assert unfollowed.status_code == 200 and "☆" in unfollowed.text
-    # the author deletes their comment; a colleague who reads it cannot
+    # a comment's own page and the list of comments are ordinary record pages, while its record is readable
+    listed = ok(api.get(f"/api/v1/collaboration/comments?object=account&record={account}"))["comments"]
+    assert wang.get(f"/records/comment/{listed[0]['id']}").status_code == 404  # the account is private now
     set_default(api, "account", "read")
+    assert wang.get(f"/records/comment/{listed[0]['id']}").status_code == 200
+    assert "明天一起拜访" in wang.get("/records/comment").text
+    # the author deletes their comment; a colleague who reads it cannot
     first = ok(api.get(f"/api/v1/collaboration/comments?object=account&record={account}"))["comments"][0]["id"]
     zhao = signed_in(api.client.app, "zhao")
     assert htmx_post(zhao, f"/collaboration/comments/{first}/delete").status_code == 403
