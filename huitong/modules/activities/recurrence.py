@@ -2,10 +2,11 @@
 time zone: a weekly 09:00 meeting stays at 09:00 wall-clock time in Berlin after the clocks change, so the rule is
 expanded on local wall-clock times (naive, in ``zone``) and each occurrence is made an instant afterwards.
 
-Always bounded: a rule without COUNT or UNTIL repeats forever, and a dense one (FREQ=MINUTELY) that began years ago
-would walk millions of steps to reach the window. So a rule of fixed period (daily and shorter, weekly) starts
-walking from a whole number of periods before the window instead of its first start, and the walk stops after
-``MAX_STEPS`` steps or ``MAX_OCCURRENCES`` occurrences, whichever comes first.
+Always bounded: a rule without COUNT or UNTIL repeats forever, and a daily one that began years ago would walk
+thousands of steps to reach the window. So a rule of fixed period (daily, weekly) starts walking from a whole number
+of periods before the window instead of its first start, and the walk stops after ``MAX_STEPS`` steps or
+``MAX_OCCURRENCES`` occurrences, whichever comes first. Rules more frequent than daily, and rules that can never
+happen, are not expanded at all (``build``): they would cost seconds inside dateutil, where no cap reaches.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
@@ -20,10 +22,8 @@ from dateutil.rrule import rrule, rrulestr
 MAX_OCCURRENCES = 500  # in one window: a month of a daily rule is 31; more is a rule nobody reads as a calendar
 MAX_STEPS = 20_000  # dateutil iterations per expansion, wherever the walk starts
 # Rules of a fixed period, which may start walking a whole number of periods later without changing what they give.
-PERIODS = {
-    "WEEKLY": timedelta(weeks=1), "DAILY": timedelta(days=1), "HOURLY": timedelta(hours=1),
-    "MINUTELY": timedelta(minutes=1), "SECONDLY": timedelta(seconds=1),
-}  # fmt: skip
+PERIODS = {"WEEKLY": timedelta(weeks=1), "DAILY": timedelta(days=1)}
+EXPANDED = frozenset({"DAILY", "WEEKLY", "MONTHLY", "YEARLY"})  # more often than daily: the event shows once
 UNTIL = re.compile(r"UNTIL=([0-9T]+Z?)")
 
 
@@ -81,13 +81,37 @@ def feed_rule(rule: str, zone: ZoneInfo, all_day: bool) -> str:
 
 
 def build(rule: str, start: datetime, zone: ZoneInfo) -> rrule | None:
-    """The rule over wall-clock times from ``start``; None when dateutil cannot read it (BYDAY=XX passes the hooks'
-    check of its shape but is no weekday)."""
+    """The rule over wall-clock times from ``start``; None — the event shows once — when dateutil cannot read it
+    (BYDAY=XX passes the hooks' check of its shape but is no weekday), when it repeats more often than daily (no
+    calendar event does; see ``possible`` for why it matters), or when it can never happen."""
+    fields = parts(rule)
+    if fields.get("FREQ") not in EXPANDED:
+        return None
+    wall = local(start, zone)
+    unbounded = ";".join(f"{key}={value}" for key, value in fields.items() if key not in ("COUNT", "UNTIL"))
+    if not possible(unbounded, wall.month, wall.day, wall.hour, wall.minute):
+        return None
     try:
-        built = rrulestr(local_until(rule, zone), dtstart=local(start, zone))
+        built = rrulestr(local_until(rule, zone), dtstart=wall)
     except (ValueError, TypeError, OverflowError):
         return None
     return built if isinstance(built, rrule) else None
+
+
+@lru_cache(maxsize=4096)
+def possible(rule: str, month: int, day: int, hour: int, minute: int) -> bool:
+    """Whether ``rule`` (without COUNT and UNTIL) ever happens. dateutil looks for a rule's next time period by
+    period until year 9999 without yielding, so a rule that never matches (``BYMONTH=2;BYMONTHDAY=30``,
+    ``BYWEEKNO=60``) costs seconds of CPU on every read, beyond any cap on the walk: asked from 9988 instead (a leap
+    year, so the start's date exists), it has a dozen years to show it happens at all. Daily and longer periods only:
+    a minutely rule would walk millions of minutes even then."""
+    try:
+        next(iter(rrulestr(rule, dtstart=datetime(9988, month, day, hour, minute))))
+    except StopIteration:
+        return False
+    except (ValueError, TypeError, OverflowError):
+        return False
+    return True
 
 
 STAMP = "%Y%m%dT%H%M%SZ"  # an occurrence's instant as RFC 5545 writes it in UTC (skipped occurrences)
@@ -141,19 +165,25 @@ def walk(built: rrule, rule: str, start: datetime, zone: ZoneInfo, since: dateti
     first_wall, since_wall = local(start, zone), local(since, zone)
     if period is not None and "COUNT" not in fields:
         # Skip whole periods (of the rule's interval) before the window: the rule gives the same times after.
-        step = period * max(1, int(fields.get("INTERVAL", "1") or 1))
-        skipped = (since_wall - first_wall) // step - 1
-        if skipped > 0:
-            built = built.replace(dtstart=first_wall + step * skipped)
+        try:
+            step = period * max(1, int(fields.get("INTERVAL", "1") or 1))
+            skipped = (since_wall - first_wall) // step - 1
+            if skipped > 0:
+                built = built.replace(dtstart=first_wall + step * skipped)
+        except (ValueError, OverflowError):
+            pass  # an interval beyond the calendar: nothing to skip, the walk ends at once
     found: list[datetime] = []
-    for steps, wall in enumerate(built):
-        if steps >= MAX_STEPS or len(found) >= MAX_OCCURRENCES:
-            break
-        moment = instant(wall, zone)
-        if moment >= until:
-            break
-        if moment >= since:
-            found.append(moment)
+    try:
+        for steps, wall in enumerate(built):
+            if steps >= MAX_STEPS or len(found) >= MAX_OCCURRENCES:
+                break
+            moment = instant(wall, zone)
+            if moment >= until:
+                break
+            if moment >= since:
+                found.append(moment)
+    except (ValueError, OverflowError):
+        pass  # a rule that reaches the end of time (year 9999) ends there
     return found
 
 
