@@ -92,5 +92,6 @@ def test_preferences_and_announcements_pages(browser: Browser, server: LiveServe
     expect(page.get_by_text(re.compile(r"已读 0 / \d+ 人"))).to_be_visible()
     page.goto("/announcements")
     expect(page.get_by_text("华东区第三季度目标")).to_be_visible()
+    expect(page.get_by_text("下半年销售冲刺启动")).to_be_visible()  # the demo's
     screenshot(page, "announcements-list-desktop")
     page.close()
