@@ -18,6 +18,7 @@ from huitong.engine.security.users import create_user
 from huitong.engine.system_tables import users
 from huitong.modules.activities.demo import load_activity_demo
 from huitong.modules.collaboration.demo import load_collaboration_demo
+from huitong.modules.notifications.demo import load_notifications_demo
 from huitong.modules.sales.pool_demo import load_pool_demo
 from huitong.modules.work_reports.demo import load_report_demo
 
@@ -107,6 +108,7 @@ def load_demo(platform: Platform, account_count: int = 2000, seed: int = 2026, o
     load_activity_demo(platform, actor)
     load_collaboration_demo(platform)
     load_report_demo(platform)
+    load_notifications_demo(platform)
     return _(
         "Demo data loaded: %(accounts)s accounts, %(contacts)s contacts, %(leads)s leads, %(opportunities)s "
         "opportunities. Sign in as %(admin)s / %(password)s (or zhangsan, lisi … with the same password)."
