@@ -344,3 +344,11 @@ def test_two_people_claiming_one_record_at_once_one_wins(team: Team, platform: P
     assert outcomes[loser] == 409
     assert read(team.admin, lead)["owner"] == winners[0]
     assert [f for f, _old, _new in history(team.admin, lead)].count("owner") == 1
+
+
+def test_a_pool_whose_group_name_is_taken_gets_the_next_free_one(team: Team) -> None:
+    for name in ("Pool · 华东线索池", "Pool · 华东线索池 (2)"):
+        ok(team.admin.post("/api/v1/security/groups", {"name": name, "members": []}), 201)
+    pool = new_pool(team)
+    names = {group["id"]: group["name"] for group in ok(team.admin.get("/api/v1/security/groups"))["groups"]}
+    assert names[pool["member_group"]] == "Pool · 华东线索池 (3)"
