@@ -186,3 +186,13 @@ def test_odd_values_in_any_field_are_answered_without_a_server_error(api: Api, p
         for value in ("", "x", "-1", "1e9", "%00", "9" * 30):
             params = {"object": "account", "record": str(account), key: value}
             assert people["wang"].get(COMMENTS, params=params).status_code in (200, 400, 404), (key, value)
+
+
+def test_the_notification_centre_stores_a_mention_in_the_readers_language(api: Api, people: dict[str, Any]) -> None:
+    account = people["account"]
+    ok(api.post(f"/api/v1/records/account/{account}/shares", {"user": people["zhao_id"], "access": "read"}), 201)
+    comment(people["wang"], account, "@赵敏 请确认交期", [people["zhao_id"]])
+    people["zhao"].language = "zh_CN"
+    found = ok(people["zhao"].get("/api/v1/notifications"))
+    assert "王强 在 苏州恒信精密机械有限公司 中提到了你" in str(found) and "请确认交期" in str(found)
+    assert "请确认交期" not in str(ok(people["liu"].get("/api/v1/notifications")))
