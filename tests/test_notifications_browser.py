@@ -50,6 +50,7 @@ def test_the_bell_counts_a_new_announcement_without_a_reload(browser: Browser, s
     badge = page.locator("#notification-count")
     expect(badge).to_have_attribute("data-count", str(before + 1), timeout=15_000)  # pushed: no reload
     expect(badge).to_be_visible()
+    expect(page.locator("#toasts").get_by_text(f"新公告：{title}")).to_be_visible()  # said once, briefly
     screenshot(page, f"notifications-bell-{device}")
 
     page.locator("#notification-bell > a").click()
