@@ -63,9 +63,9 @@ task = standard_object(
               values=TASK_STATUSES),
         field("reminder_at", "datetime", "Remind at", "提醒时间", indexed=True),
         # The reminder time a reminder was last sent for (reminders.py): a moved reminder differs, so it is sent again.
-        field("reminded_at", "datetime", "Reminder sent for", "已提醒时间"),
+        field("reminded_at", "datetime", "Reminder sent for", "已提醒时间", computed=True),
         # The due time the owner was last told was missed: postponing the task re-arms the warning.
-        field("overdue_notified_at", "datetime", "Overdue warning sent for", "已逾期提醒"),
+        field("overdue_notified_at", "datetime", "Overdue warning sent for", "已逾期提醒", computed=True),
         field("completed_at", "datetime", "Completed at", "完成时间"),
         field("description", "long_text", "Description", "描述", max_length=4000),
         *relation_fields(),
@@ -87,10 +87,10 @@ event = standard_object(
         field("recurrence", "text", "Repeats (RRULE)", "重复规则", max_length=255),
         # Occurrences taken out of the series (moved on their own): UTC instants, RFC 5545 form, comma-separated.
         field("skipped_occurrences", "long_text", "Occurrences moved out (EXDATE)", "已移出的重复",
-              max_length=4000),
+              max_length=4000, computed=True),
         field("reminder_minutes", "picklist", "Reminder", "提醒", values=REMINDER_MINUTES),
         # The reminder instant (of the occurrence) last reminded of: a moved event or another occurrence differs.
-        field("reminded_at", "datetime", "Reminder sent for", "已提醒时间"),
+        field("reminded_at", "datetime", "Reminder sent for", "已提醒时间", computed=True),
         field("description", "long_text", "Description", "描述", max_length=4000),
         field("check_in_at", "datetime", "Checked in at", "签到时间"),
         field("check_in_latitude", "decimal", "Check-in latitude", "签到纬度", scale=6, min=-90, max=90),
