@@ -161,6 +161,11 @@ def test_the_record_page_posts_a_comment_with_htmx_and_shows_it_in_the_timeline(
     assert htmx_post(wang, "/collaboration/comments", {"body": "x"}).status_code == 400
     assert htmx_post(wang, "/collaboration/follow", {"object": "nothing", "record": "1"}).status_code == 422
     assert htmx_post(wang, "/collaboration/comments/99999/delete").status_code == 404
+    # in English, for someone who reads the site in English
+    ok(api.patch(f"/api/v1/security/users/{circle['zhao_id']}", {"locale": "en"}))
+    english = signed_in(api.client.app, "zhao").get(f"/records/account/{account}").text
+    assert "Post comment" in english and "☆ Follow" in english and ">Comments</button>" in english
+    assert "Work circle" in signed_in(api.client.app, "zhao").get("/collaboration/feed").text
     # the page of a record activities are not about (a task) has the same timeline and box, without quick buttons
     task = wang.get(f"/records/task/{created(circle['wang'], 'task', {'subject': '准备报价'})['id']}")
     assert task.status_code == 200 and "collab-box" in task.text and "activity-new-call" not in task.text
