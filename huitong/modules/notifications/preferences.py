@@ -33,6 +33,7 @@ KINDS: dict[str, str] = {
     "announcement": N_("Announcements"),
     "birthday": N_("Contacts' birthdays"),
     "work_report": N_("Work reports"),
+    "work_report_reminder": N_("Daily report reminders"),
     "followed_change": N_("Records I follow"),
 }
 DEFAULT_EMAIL = frozenset({"mention", "assignment", "task_reminder", "event_reminder", "deal_won", "announcement"})
