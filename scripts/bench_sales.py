@@ -142,6 +142,7 @@ def live(rng: random.Random, process: Process, now: datetime, owner: int, index:
     deal = {
         "name": f"商机 {index}", "number": f"OPP-B-{index:07d}", "amount": amount, "close_date": close,
         "stage": stage, "probability": probability, "status": status, "sales_process": process.id,
+        "weighted_amount": amount * probability / 100,
         "forecast_category": "pipeline", "stage_entered_at": entered, "furthest_stage": reached[-1],
         "days_to_close": Decimal(round((ended - created).total_seconds() / 86400, 1)) if ended else None,
         "loss_reason": rng.choice(["price", "competitor", "no_budget", "no_decision"]) if status == "lost" else None,
@@ -240,8 +241,8 @@ def floor_queries(kind: str, owners: list[int] | None, process_id: int, today: d
     live_rows = f"FROM obj_opportunity WHERE deleted_at IS NULL{mine}"
     cohort = f"{live_rows} AND sales_process = {process_id} AND created_at >= {mark} AND created_at < {mark}"
     return [
-        (f"SELECT owner, {month}, probability, sum(amount) {live_rows} AND status = 'open' AND "
-         f"close_date >= {mark} AND close_date <= {mark} GROUP BY 1, 2, 3", dates),
+        (f"SELECT owner, {month}, sum(amount), sum(weighted_amount) {live_rows} AND status = 'open' AND "
+         f"close_date >= {mark} AND close_date <= {mark} GROUP BY 1, 2", dates),
         (f"SELECT owner, {month}, sum(amount) {live_rows} AND status = 'won' AND close_date >= {mark} AND "
          f"close_date <= {mark} GROUP BY 1, 2", dates),
         (f"SELECT furthest_stage, stage, status, count(*), sum(amount) {cohort} GROUP BY 1, 2, 3", times),

@@ -66,6 +66,6 @@ def test_the_home_page_shows_this_months_attainment(api: Api, platform: Platform
     mine = signed_in(api.client.app, "rep").get("/").text
     card = mine[mine.index('id="home-target"') :]
     assert "50%" in card and "¥50,000.00" in card and "¥80,000.00" in card  # won, and won + 30 % of the open deal
-    assert "My team" not in card
+    assert 'data-figures="mine"' in card and 'data-figures="team"' not in card
     team = signed_in(api.client.app, "boss").get("/").text
-    assert "My team" in team[team.index('id="home-target"') :]
+    assert 'data-figures="team"' in team[team.index('id="home-target"') :]

@@ -233,13 +233,19 @@ def live(
 def merge(totals: dict[tuple[Any, ...], list[Any]], rows: list[dict[str, Any]]) -> None:
     for row in rows:
         key = tuple(value for name, value in row.items() if not name.startswith("_"))
-        values = [row[name] for name in row if name.startswith("_")]
+        values = [number(row[name]) for name in row if name.startswith("_")]
         found = totals.get(key)
         if found is None:
-            totals[key] = [Decimal(0) if value is None else Decimal(str(value)) for value in values]
+            totals[key] = values
         else:
             for index, value in enumerate(values):
-                found[index] += Decimal(0) if value is None else Decimal(str(value))
+                found[index] += value
+
+
+def number(value: Any) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
+    return Decimal(0) if value is None else Decimal(value) if isinstance(value, int) else Decimal(str(value))
 
 
 def finished(aggregation: Aggregation, totals: dict[tuple[Any, ...], list[Any]]) -> list[dict[str, Any]]:

@@ -1,6 +1,7 @@
 """The sales forecast per week, month or quarter, per owner or department (rolled up the department tree).
 
-pipeline = Σ amount of open opportunities closing in the period; weighted = Σ amount × probability of those;
+pipeline = Σ amount of open opportunities closing in the period; weighted = Σ amount × probability of those (each
+deal keeps its ``weighted_amount``);
 won = Σ amount of opportunities won with their close date in the period; forecast = won + weighted (the seed's
 "销售预测值 = 各个销售阶段的加权销售额的汇总数" plus what is already signed). Every sum is an ``Aggregation`` run as
 the signed-in user, so a manager's forecast counts exactly the opportunities they may see.
@@ -30,10 +31,10 @@ CENTS = Decimal("0.01")
 COUNTED = {"or": [{"field": "forecast_category", "op": "ne", "value": "omitted"},
                   {"field": "forecast_category", "op": "is_null", "value": True}]}  # fmt: skip
 ZERO = Decimal(0)
-# What the forecast reads at a million deals: their count and amount per owner, close month, status, probability and
-# forecast category (a few thousand rows a year), kept by the record service.
+# What the forecast reads at a million deals: their count, amount and weighted amount per owner, close month, status
+# and forecast category (a few thousand rows a year), kept by the record service.
 SUMMARY = Summary("opportunity_forecast", "opportunity",
-                  ("owner", "status", "probability", "forecast_category"), "close_date", ("amount",))  # fmt: skip
+                  ("owner", "status", "forecast_category"), "close_date", ("amount", "weighted_amount"))  # fmt: skip
 
 
 @dataclass
@@ -104,8 +105,9 @@ def forecast(platform: Platform, actor: Actor, params: Mapping[str, str | None])
 
         open_rows = aggregate({
             "filter": {"and": [*in_range, {"field": "status", "op": "eq", "value": "open"}, COUNTED]},
-            "group_by": ["owner", bucket, "probability"],
-            "measures": [{"fn": "sum", "field": "amount", "as": "amount"}],
+            "group_by": ["owner", bucket],
+            "measures": [{"fn": "sum", "field": "amount", "as": "amount"},
+                         {"fn": "sum", "field": "weighted_amount", "as": "weighted"}],
         })  # fmt: skip
         won_rows = aggregate({
             "filter": {"and": [*in_range, {"field": "status", "op": "eq", "value": "won"}]},
@@ -126,8 +128,7 @@ def forecast(platform: Platform, actor: Actor, params: Mapping[str, str | None])
         return above[owner]
 
     for row in open_rows:
-        amount = Decimal(row["amount"] or 0)
-        weighted = amount * Decimal(row["probability"] or 0) / 100
+        amount, weighted = Decimal(row["amount"] or 0), Decimal(row["weighted"] or 0)
         for key in keys(row["owner"]):
             entry = totals.setdefault((row["close_date"], key), Totals())
             entry.pipeline += amount

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from huitong.engine.errors import FieldError, bad_request
@@ -24,11 +24,22 @@ from huitong.modules.sales.forecast import money, read_date
 from huitong.modules.sales.opportunities import STAGE_DAYS
 from huitong.modules.sales.process_store import ensure_default, process_in
 
+TENTH = Decimal("0.1")
 # The funnel's cohort at a million deals: count, amount, days to close and days in each stage per owner, creation
 # month, process, furthest stage, stage and status.
 SUMMARY = Summary("opportunity_funnel", "opportunity",
                   ("owner", "sales_process", "furthest_stage", "stage", "status"), "created_at",
                   ("amount", "days_to_close", *(f"stage_days_{n}" for n in range(1, STAGE_DAYS + 1))))  # fmt: skip
+
+
+def average(rows: list[dict[str, Any]], name: str, keep: Any = None) -> Decimal | None:
+    """The average of ``name`` over the records of ``rows`` (the kept ones), from each row's sum and count."""
+    chosen = [row for row in rows if keep is None or keep(row)]
+    counted = sum(row[f"count_{name}"] for row in chosen)
+    if not counted:
+        return None
+    total = sum((Decimal(row[f"sum_{name}"] or 0) for row in chosen), Decimal(0))
+    return (total / counted).quantize(TENTH, rounding=ROUND_HALF_UP)
 
 
 def read_process_id(raw: str | None) -> int | None:
@@ -65,20 +76,18 @@ def funnel(platform: Platform, actor: Actor, params: Mapping[str, str | None]) -
             {"field": "created_at", "op": "gte", "value": start.isoformat()},
             {"field": "created_at", "op": "lt", "value": (end + timedelta(days=1)).isoformat()},
         ]
+        # One aggregate for all of it (a manager's deals shared by a rule are read live, once): per group the count
+        # and amount, and sums and counts of the days to close and in each stage, averaged below.
+        places = range(1, min(len(process.open_stages), STAGE_DAYS) + 1)
+        summed = ["days_to_close", *(f"stage_days_{n}" for n in places)]
         reached_rows = aggregate("opportunity", {
             "filter": {"and": cohort}, "group_by": ["furthest_stage", "stage", "status"],
-            "measures": [{"fn": "count", "as": "count"}, {"fn": "sum", "field": "amount", "as": "amount"}],
+            "measures": [{"fn": "count", "as": "count"}, {"fn": "sum", "field": "amount", "as": "amount"},
+                         *({"fn": fn, "field": name, "as": f"{fn}_{name}"} for name in summed for fn in ("sum", "count"))],
         })  # fmt: skip
-        cycle_rows = aggregate("opportunity", {
-            "filter": {"and": [*cohort, {"field": "status", "op": "eq", "value": "won"}]},
-            "measures": [{"fn": "avg", "field": "days_to_close", "as": "days"}],
-        })  # fmt: skip
-        places = range(1, min(len(process.open_stages), STAGE_DAYS) + 1)
-        days_rows = aggregate("opportunity", {
-            "filter": {"and": cohort},
-            "measures": [{"fn": "avg", "field": f"stage_days_{n}", "as": f"days_{n}"} for n in places],
-        }) if places else []  # fmt: skip
-        days = {process.open_stages[n - 1].value: days_rows[0][f"days_{n}"] for n in places if days_rows}
+        cycle = average(reached_rows, "days_to_close", lambda row: row["status"] == "won")
+        days: dict[str, Any] = {process.open_stages[n - 1].value: average(reached_rows, f"stage_days_{n}")
+                                for n in places}  # fmt: skip
         if len(process.open_stages) > STAGE_DAYS:  # the places past the deal's own fields: from the stage history
             via = [{**condition, "field": f"opportunity.{condition['field']}"} for condition in cohort]
             later = [stage.value for stage in process.open_stages[STAGE_DAYS:]]
@@ -99,16 +108,15 @@ def funnel(platform: Platform, actor: Actor, params: Mapping[str, str | None]) -
             amounts[index] += Decimal(row["amount"] or 0)
         won += row["count"] if row["status"] == "won" else 0
         lost += row["count"] if row["status"] == "lost" else 0
-    days = {stage: float(value) for stage, value in days.items() if value is not None}
+    average_days = {stage: float(value) for stage, value in days.items() if value is not None}
     stages = []
     for index, stage in enumerate(funnel_stages):
         following = reached[index + 1] if index + 1 < len(funnel_stages) else None
         conversion = None if following is None or not reached[index] else round(following / reached[index], 4)
         stages.append({
             "stage": stage.value, "label": stage.title, "probability": stage.probability, "reached": reached[index],
-            "amount": money(amounts[index]), "conversion": conversion, "avg_days": days.get(stage.value),
+            "amount": money(amounts[index]), "conversion": conversion, "avg_days": average_days.get(stage.value),
         })  # fmt: skip
-    cycle = cycle_rows[0]["days"] if cycle_rows else None
     return {
         "process": process.id, "from": start.isoformat(), "to": end.isoformat(), "stages": stages,
         "win_rate": round(won / (won + lost), 4) if won + lost else None,

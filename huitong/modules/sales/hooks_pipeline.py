@@ -19,6 +19,7 @@ from huitong.modules.sales.process_store import choose, ensure_default_in, list_
 from huitong.modules.sales.processes import Process, Stage, read_stages, stages_text
 
 CLOSED_STATUS = {"won": "won", "lost": "lost"}
+CENT = Decimal("0.01")
 
 
 def install(hooks: Hooks) -> None:
@@ -29,6 +30,8 @@ def install(hooks: Hooks) -> None:
     hooks.register("before_update", "sales_process", check_process)
     hooks.register("before_create", "opportunity", before_create)
     hooks.register("before_update", "opportunity", before_update)
+    hooks.register("before_create", "opportunity", weigh)  # after the stage has set the probability
+    hooks.register("before_update", "opportunity", weigh)
     hooks.register("after_create", "opportunity", after_create)
     hooks.register("after_update", "opportunity", after_update)
 
@@ -194,6 +197,17 @@ def _local_today(call: HookCall, now: datetime) -> Any:
 
 
 # -- stage history ---------------------------------------------------------------------------------------------
+def weigh(call: HookCall) -> None:
+    """``weighted_amount`` = amount × probability: what the deal adds to the weighted forecast (its summary sums it,
+    so the forecast need not group by probability)."""
+    after = {**(call.before or {}), **call.values}
+    if call.before is not None and not {"amount", "probability"} & set(call.values):
+        return
+    amount, probability = after.get("amount"), after.get("probability")
+    weighted = None if amount is None or probability is None else Decimal(amount) * Decimal(probability) / 100
+    call.values["weighted_amount"] = None if weighted is None else weighted.quantize(CENT)
+
+
 def after_create(call: HookCall) -> None:
     enter_stage(call, call.context.records, call.values)
 

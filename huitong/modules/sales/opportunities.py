@@ -25,6 +25,7 @@ opportunity = standard_object(
         field("stage", "picklist", "Stage", "销售阶段", default="initial_contact", tracked=True, indexed=True,
               values=STAGES),
         field("probability", "percent", "Probability (%)", "赢率（%）", min=0, max=100),
+        field("weighted_amount", "currency", "Weighted amount", "加权金额", currency="CNY", computed=True),
         field("status", "picklist", "Status", "状态", default="open", values=choices(
             ("open", "Open", "进行中"), ("won", "Won", "赢单"), ("lost", "Lost", "输单"),
             ("suspended", "Suspended", "暂停"), ("terminated", "Terminated", "终止"))),
