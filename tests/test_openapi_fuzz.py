@@ -34,10 +34,11 @@ SEED = int(os.environ.get("HUITONG_FUZZ_SEED", "20260318"))
 RUNS = {"sqlite": (20, True), "postgresql": (10, False)}
 DOCUMENT = "/api/v1/openapi.json"
 # Every object's records are served by the same generic routes; what differs is the fields and the hooks. The
-# fuzzing run covers the custom objects, the main sales objects, a master-detail child and an activity (with 30-odd
-# objects in the document, fuzzing every one took over half an hour; contact, lead and pool are to be looked at);
-# the other test calls every object's routes.
-FUZZED_OBJECTS = ("x_site", "x_equipment", "account", "opportunity", "opportunity_contact_role", "task")
+# fuzzing run covers the custom objects, the main sales objects (a bulk of pools named alike once made the run
+# hang: each pool probed group names one query at a time), a master-detail child and an activity (with 40-odd
+# objects in the document, fuzzing every one takes over half an hour); the other test calls every object's routes.
+FUZZED_OBJECTS = ("x_site", "x_equipment", "account", "contact", "lead", "pool", "opportunity",
+                  "opportunity_contact_role", "task")  # fmt: skip
 OTHER_OBJECTS = rf"^/api/v1/records/(?!(?:{'|'.join(FUZZED_OBJECTS)})(?:/|$))"
 
 
