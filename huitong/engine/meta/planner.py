@@ -205,8 +205,8 @@ def plan_update_object(schema: Schema, before: ObjectDef, after: ObjectDef) -> P
 def plan_sync(schema: Schema, declared: list[ObjectDef]) -> Plan:
     """Bring standard objects declared in code into the database.
 
-    New objects and fields are added; picklist values new in code are appended. Nothing else of an existing field
-    is touched, so that an administrator's changes (labels, required, tracked, extra values) survive upgrades,
+    New objects and fields are added; picklist values new in code are appended; the options the code owns
+    (``CODE_OWNED_OPTIONS``) follow it. Nothing else of an existing field is touched, so that an administrator's changes (labels, required, tracked, extra values) survive upgrades,
     and nothing is dropped: a field removed from code keeps its column and data.
     """
     actions: list[Action] = []
@@ -228,15 +228,23 @@ def plan_sync(schema: Schema, declared: list[ObjectDef]) -> Plan:
     return Plan(actions=tuple(actions), errors=tuple(errors))
 
 
+# Options that say how the CRM keeps a field, not how a company uses it: they follow the code on every upgrade.
+CODE_OWNED_OPTIONS = ("computed", "index_with")
+
+
 def _merged_values(existing: FieldDef, wanted: FieldDef) -> FieldDef | None:
-    if existing.type not in ("picklist", "multi_picklist"):
-        return None
-    have = {entry["value"] for entry in existing.options.get("values") or []}
-    new = [entry for entry in wanted.options.get("values") or [] if entry["value"] not in have]
-    if not new:
-        return None
-    values = [*(existing.options.get("values") or []), *new]
-    return existing.with_changes(options={**existing.options, "values": values})
+    options = dict(existing.options)
+    for name in CODE_OWNED_OPTIONS:
+        if wanted.options.get(name) != existing.options.get(name):
+            options.pop(name, None)
+            if wanted.options.get(name) is not None:
+                options[name] = wanted.options[name]
+    if existing.type in ("picklist", "multi_picklist"):
+        have = {entry["value"] for entry in existing.options.get("values") or []}
+        new = [entry for entry in wanted.options.get("values") or [] if entry["value"] not in have]
+        if new:
+            options["values"] = [*(existing.options.get("values") or []), *new]
+    return None if options == dict(existing.options) else existing.with_changes(options=options)
 
 
 def _prefixed(field_name: str, error: FieldError) -> FieldError:

@@ -19,6 +19,7 @@ from huitong.engine.errors import FieldError, bad_request
 from huitong.engine.i18n import _
 from huitong.engine.platform import Platform
 from huitong.engine.query.aggregate import Aggregation
+from huitong.engine.query.listing import Listing
 from huitong.engine.records.context import Actor
 from huitong.engine.summaries.model import Summary
 from huitong.modules.sales.process_store import list_records
@@ -155,7 +156,7 @@ def split_rows(schema: Any, actor: Actor, platform: Platform, connection: Any, i
                period: str) -> list[tuple[int | None, str, Decimal]]:  # fmt: skip
     """(user, period, amount) moving won revenue from owners (negative) to the team members it is split to."""
     definition = schema.object("opportunity_team_member")
-    if not platform.access.may(actor, definition, "read"):
+    if not platform.access.may(actor, definition, "read") or not any_split(schema, actor, platform, connection):
         return []
     won = [{**condition, "field": f"opportunity.{condition['field']}"} for condition in in_range]
     won.append({"field": "opportunity.status", "op": "eq", "value": "won"})
@@ -167,6 +168,15 @@ def split_rows(schema: Any, actor: Actor, platform: Platform, connection: Any, i
         rows = Aggregation(schema, definition, actor, platform.access, platform.filter_env(), request).run(connection)
         found += [(r[holder], r["opportunity.close_date"], sign * Decimal(r["amount"] or 0)) for r in rows["rows"]]
     return found
+
+
+def any_split(schema: Any, actor: Actor, platform: Platform, connection: Any) -> bool:
+    """Whether the user reads any revenue split at all: most companies split no deal, and the split query starts
+    from the won deals of the range, which at a million deals costs half a second on SQLite for nothing."""
+    request = {"filter": {"field": "split_amount", "op": "is_null", "value": False}, "fields": ["id"], "limit": 1}
+    found = Listing(schema, schema.object("opportunity_team_member"), actor, platform.access, platform.filter_env(),
+                    request).run(connection)  # fmt: skip
+    return bool(found["records"])
 
 
 def read_targets(connection: Any, schema: Any, actor: Actor, platform: Platform, start: date, end: date) -> Targets:
