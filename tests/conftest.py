@@ -22,8 +22,9 @@ from playwright.sync_api import Browser, sync_playwright
 from huitong.app import build_platform
 from huitong.config import Settings
 from huitong.engine.api.app import create_app
+from huitong.engine.notices import Notice
 from huitong.engine.platform import Platform
-from huitong.engine.records.context import Actor
+from huitong.engine.records.context import Actor, WriteContext
 from huitong.engine.security.users import create_token, create_user
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, LiveServer, require_chromium
 
@@ -164,6 +165,19 @@ def platform(settings: Settings, clock: FakeClock) -> Iterator[Platform]:
     built = Platform(settings, MODULES, clock=clock)
     yield built
     built.close()
+
+
+@pytest.fixture
+def heard(platform: Platform) -> Iterator[list[Notice]]:
+    """Every notice the platform's sinks receive during the test (a listening sink is added)."""
+    received: list[Notice] = []
+
+    def sink(context: WriteContext, notice: Notice) -> None:
+        received.append(notice)
+
+    platform.notices.register(sink)
+    yield received
+    platform.notices.sinks.remove(sink)
 
 
 @pytest.fixture

@@ -4,33 +4,18 @@ allowed one notifies exactly the mentioned, followers hear of others' comments, 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from huitong.engine.notices import Notice
 from huitong.engine.platform import Platform
-from huitong.engine.records.context import WriteContext
 from tests.conftest import Api
 from tests.security_fixtures import add_user, ok, set_default, visible_ids
 from tests.test_activities_pages import signed_in
 from tests.test_sales_leads import created
 
 COMMENTS = "/api/v1/collaboration/comments"
-
-
-@pytest.fixture
-def heard(platform: Platform) -> Iterator[list[Notice]]:
-    """Every notice the sinks receive (a listening sink added for the test)."""
-    received: list[Notice] = []
-
-    def sink(context: WriteContext, notice: Notice) -> None:
-        received.append(notice)
-
-    platform.notices.register(sink)
-    yield received
-    platform.notices.sinks.remove(sink)
 
 
 @pytest.fixture

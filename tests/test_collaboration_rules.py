@@ -4,14 +4,12 @@ equipment private through the role hierarchy, the Sales profile (wang, zhao) not
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from huitong.engine.notices import Notice
 from huitong.engine.platform import Platform
-from huitong.engine.records.context import WriteContext
 from tests.conftest import Api
 from tests.security_fixtures import Org, build_org, ok, patch, visible_ids
 
@@ -21,18 +19,6 @@ COMMENTS = "/api/v1/collaboration/comments"
 @pytest.fixture
 def org(equipment: Api, platform: Platform) -> Org:
     return build_org(equipment, platform)
-
-
-@pytest.fixture
-def heard(platform: Platform) -> Iterator[list[Notice]]:
-    received: list[Notice] = []
-
-    def sink(context: WriteContext, notice: Notice) -> None:
-        received.append(notice)
-
-    platform.notices.register(sink)
-    yield received
-    platform.notices.sinks.remove(sink)
 
 
 def about(org: Org, serial: str, body: str, **more: Any) -> dict[str, Any]:

@@ -3,29 +3,12 @@ sinks see it inside the sender's transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from huitong.engine.notices import Notice
 from huitong.engine.platform import Platform
-from huitong.engine.records.context import Actor, WriteContext
+from huitong.engine.records.context import Actor
 from tests.conftest import Api
 from tests.security_fixtures import add_user, ok, set_default
 from tests.test_sales_leads import created
-
-
-@pytest.fixture
-def heard(platform: Platform) -> Iterator[list[Notice]]:
-    """Every notice the sinks receive (a listening sink added for the test)."""
-    received: list[Notice] = []
-
-    def sink(context: WriteContext, notice: Notice) -> None:
-        received.append(notice)
-
-    platform.notices.register(sink)
-    yield received
-    platform.notices.sinks.remove(sink)
 
 
 def test_a_notice_reaches_only_active_recipients_who_may_read_its_record(

@@ -11,10 +11,8 @@ from tests.test_sales_forecast import created
 
 
 def test_a_deal_past_its_stage_duration_is_flagged_once_per_stage(
-    api: Api, platform: Platform, clock: FakeClock
+    api: Api, platform: Platform, clock: FakeClock, heard: list[Notice]
 ) -> None:
-    heard: list[Notice] = []
-    platform.notices.register(lambda context, notice: heard.append(notice))
     roles = tree(api, "roles", [("华东经理", None), ("华东代表", "华东经理")])
     rep_id, rep = add_user(api, platform, "rep", role=roles["华东代表"], display_name="王伟")
     boss_id, _ = add_user(api, platform, "boss", role=roles["华东经理"])

@@ -51,9 +51,7 @@ def test_only_who_manages_the_deal_changes_its_team(api: Api, user_api: Api) -> 
     assert refused.status_code in (403, 422), refused.text
 
 
-def test_a_won_deal_is_good_news_for_the_owners_managers(api: Api, platform: Platform) -> None:
-    heard: list[Notice] = []
-    platform.notices.register(lambda context, notice: heard.append(notice))
+def test_a_won_deal_is_good_news_for_the_owners_managers(api: Api, platform: Platform, heard: list[Notice]) -> None:
     roles = tree(api, "roles", [("销售总监", None), ("华东经理", "销售总监"), ("华东代表", "华东经理")])
     _rep, rep = add_user(api, platform, "rep1", role=roles["华东代表"], display_name="王伟")
     _peer, peer = add_user(api, platform, "rep2", role=roles["华东代表"])
