@@ -14,8 +14,9 @@ from huitong.engine.platform import Platform
 from huitong.engine.records.context import Actor
 from huitong.modules.activities import events_job, task_actions
 from huitong.modules.activities.task_actions import postponed_until
-from tests.conftest import Api, FakeClock
+from tests.conftest import ADMIN_PASSWORD, Api, FakeClock
 from tests.security_fixtures import add_user, set_default
+from tests.test_activities_pages import signed_in
 from tests.test_sales_leads import created, read
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -231,3 +232,23 @@ def test_a_repeating_event_keeps_its_rule_in_rrule_form(api: Api) -> None:
     refused = api.post("/api/v1/records/event", {"subject": "乱写", "start_at": "2026-03-23T01:00:00Z",
                                                  "recurrence": "every monday"})  # fmt: skip
     assert refused.status_code == 422 and refused.json()["errors"][0]["code"] == "invalid_rule"
+
+
+def test_a_logged_email_counts_as_a_contact_and_shows_on_the_timeline(api: Api, customer: dict[str, int]) -> None:
+    # Given an email received from the contact yesterday, logged without a subject
+    body = "王经理您好，报价单已收到，我们内部评估后下周回复。\n谢谢"
+    message = created(api, "message", {"contact": customer["contact"], "channel": "email", "direction": "inbound",
+                                       "from_address": "wang@hengxin.example", "to_addresses": "me@huitong.example",
+                                       "sent_at": "2026-03-17T01:00:00Z", "body": body})  # fmt: skip
+    # Then it is named by its first words, placed on the account too, and it is the contact's last contact
+    assert message["subject"].startswith("王经理您好，报价单已收到") and message["account"] == customer["account"]
+    assert read(api, "contact", customer["contact"])["last_contacted_at"] == "2026-03-17T01:00:00Z"
+    assert read(api, "account", customer["account"])["last_contacted_at"] == "2026-03-17T01:00:00Z"
+    # and an SMS logged with no time was sent now
+    sms = created(api, "message", {"lead": customer["lead"], "channel": "sms", "to_addresses": "139 1234 5678",
+                                   "body": "明天下午三点拜访，烦请确认。"})  # fmt: skip
+    assert sms["sent_at"] == NOW and read(api, "lead", customer["lead"])["last_follow_up_at"] == NOW
+    # and the contact's timeline lists it under its own filter, with its channel and what it said
+    browser = signed_in(api.client.app, "admin", ADMIN_PASSWORD)
+    timeline = browser.get(f"/activities/timeline/contact/{customer['contact']}?kind=message").text
+    assert "报价单已收到" in timeline and "activity-message" in timeline and "明天下午三点" not in timeline

@@ -44,7 +44,7 @@ module = Module(
         Screen({"en": "Visits of the day", "zh_CN": "每日拜访"}, "/activities/visits", "event"),
     ],
     templates=Path(__file__).resolve().parent / "templates",
-    sidebar=["task", "event", "call", "note"],
+    sidebar=["task", "event", "call", "note", "message"],
     record_panels=[
         RecordPanel("activities.task_actions", routes.task_panel, objects=["task"]),
         RecordPanel("activities.visit", routes.visit_panel, objects=["event"]),

@@ -15,7 +15,7 @@ from huitong.engine.i18n import _, localized
 from huitong.engine.records.context import HookCall, Hooks
 from huitong.engine.system_tables import users
 from huitong.modules.activities import rollup, sanitize
-from huitong.modules.activities.objects import CALL_DIRECTIONS, KINDS
+from huitong.modules.activities.objects import CALL_DIRECTIONS, KINDS, MESSAGE_CHANNELS
 
 RRULE = re.compile(
     r"FREQ=(SECONDLY|MINUTELY|HOURLY|DAILY|WEEKLY|MONTHLY|YEARLY)"
@@ -94,8 +94,20 @@ def note_rules(call: HookCall) -> None:
     call.values["activity_at"] = values.get("created_at") or call.context.now
 
 
+def message_rules(call: HookCall) -> None:
+    """A message logged without a time was sent now; without a subject it is named by its first words."""
+    values = merged(call)
+    if values.get("sent_at") is None:
+        call.values["sent_at"] = values.get("created_at") or call.context.now
+    if not values.get("subject"):
+        first = " ".join(str(values.get("body") or "").split())[:60]
+        labels = {entry["value"]: entry["label"] for entry in MESSAGE_CHANNELS}
+        call.values["subject"] = first or localized(labels.get(values.get("channel") or "email", {}), _("Message"))
+    call.values["activity_at"] = call.values.get("sent_at", values.get("sent_at"))
+
+
 KIND_RULES: dict[str, Callable[[HookCall], None]] = {
-    "task": task_rules, "event": event_rules, "call": call_rules, "note": note_rules,
+    "task": task_rules, "event": event_rules, "call": call_rules, "note": note_rules, "message": message_rules,
 }  # fmt: skip
 
 

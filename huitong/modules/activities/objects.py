@@ -1,4 +1,4 @@
-"""Tasks, events (meetings, visits), calls and notes (object and field api names are a contract with API clients).
+"""Tasks, events (meetings, visits), calls, notes and logged emails/SMS (object and field api names are a contract with API clients).
 
 Every activity names the records it is about through the same four lookups (``lead``, ``account``, ``contact``,
 ``opportunity``), so each of those records' pages lists it (decisions/0010). ``activity_at`` is when the activity
@@ -18,7 +18,7 @@ RELATIONS = {
     "contact": "last_contacted_at",
     "opportunity": "last_activity_at",
 }
-KINDS = ("task", "event", "call", "note")
+KINDS = ("task", "event", "call", "note", "message")
 OPEN_TASK = ("open", "in_progress")
 
 TASK_STATUSES = choices(
@@ -41,6 +41,10 @@ CALL_OUTCOMES = choices(
     ("connected", "Connected", "已接通"), ("no_answer", "No answer", "无人接听"), ("busy", "Busy", "占线"),
     ("voicemail", "Left a message", "留言"), ("wrong_number", "Wrong number", "号码错误"),
 )  # fmt: skip
+
+
+MESSAGE_CHANNELS = choices(("email", "Email", "邮件"), ("sms", "SMS", "短信"), ("wechat", "WeChat", "微信"))
+MESSAGE_DIRECTIONS = choices(("outbound", "Sent", "发出"), ("inbound", "Received", "收到"))
 
 
 def relation_fields() -> list[FieldDef]:
@@ -145,6 +149,27 @@ note = standard_object(
     title_field="title",
 )  # fmt: skip
 
+# An email, SMS or WeChat message exchanged with the customer, logged by hand or by an integration (ACT-1): who
+# wrote to whom, when, and what; it counts as a contact like a call.
+message = standard_object(
+    "message", "Email or SMS", "邮件短信记录",
+    [
+        field("subject", "text", "Subject", "主题", max_length=255),  # the body's first words if empty
+        field("channel", "picklist", "Channel", "渠道", default="email", required=True, values=MESSAGE_CHANNELS),
+        field("direction", "picklist", "Direction", "方向", default="outbound", required=True,
+              values=MESSAGE_DIRECTIONS),
+        field("sent_at", "datetime", "Sent at", "发送时间"),
+        field("from_address", "text", "From", "发件人", max_length=255),
+        field("to_addresses", "text", "To", "收件人", max_length=1000),
+        field("cc_addresses", "text", "Cc", "抄送", max_length=1000),
+        field("body", "long_text", "Message", "内容", max_length=32000),
+        *relation_fields(),
+    ],
+    module=MODULE,
+    title_field="subject",
+    plural_en="Emails and SMS",
+)  # fmt: skip
+
 # A user's calendar subscription (the .ics feed, calendar_feed.py): only a hash of its secret address is kept, so
 # neither a reader of the database nor a manager who may read their team's records can subscribe in their place.
 calendar_feed = standard_object(
@@ -156,4 +181,4 @@ calendar_feed = standard_object(
     module=MODULE,
 )  # fmt: skip
 
-OBJECTS = [task, event, event_attendee, call, note, calendar_feed]
+OBJECTS = [task, event, event_attendee, call, note, message, calendar_feed]

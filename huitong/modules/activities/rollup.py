@@ -32,6 +32,8 @@ def contact_moment(kind: str, values: dict[str, Any], now: datetime) -> datetime
         when = values.get("check_in_at") or values.get("end_at") or values.get("start_at")
     elif kind == "call":
         when = values.get("started_at") or values.get("created_at")
+    elif kind == "message":
+        when = values.get("sent_at") or values.get("created_at")
     else:
         when = values.get("created_at")
     if when is None or instant(when) > now:

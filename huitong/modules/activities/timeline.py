@@ -34,6 +34,7 @@ SHOWN = {
     "event": ["subject", "kind", "start_at", "end_at", "all_day", "location", "check_in_at", "check_in_address"],
     "call": ["subject", "direction", "phone", "outcome", "duration_seconds", "recording_url", "notes"],
     "note": ["title", "body"],
+    "message": ["subject", "channel", "direction", "to_addresses", "body"],
 }
 COMMON = ["id", "version", "owner", "activity_at", *RELATIONS]
 
@@ -201,4 +202,5 @@ def prefill(object_name: str, record: Mapping[str, Any]) -> dict[str, dict[str, 
     return {
         "call": {**about, **({"phone": phone} if phone else {})},
         "note": about, "task": about, "event": about,
+        "message": {**about, **({"to_addresses": record["email"]} if record.get("email") else {})},
     }  # fmt: skip
