@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from huitong.demo_sales import Cast, play_sales_story, set_targets, story_platform
+from huitong.engine import notices
 from huitong.engine.i18n import _
 from huitong.engine.platform import Platform
 from huitong.engine.records.bulk import BulkWriter
@@ -87,7 +88,7 @@ def load_demo(platform: Platform, account_count: int = 2000, seed: int = 2026, o
     rng = random.Random(seed)
     actor = Actor(admin_id, is_admin=True)
     today = platform.now().date()
-    with story_platform(platform) as (story, clock):
+    with notices.muted(), story_platform(platform) as (story, clock):  # the past is no news
         writer = BulkWriter(story.records)  # the story's clock is before its first day: the customers come first
         taken: set[str] = set()
         accounts = [_account(rng, taken, owners) for _ in range(account_count)]
@@ -103,9 +104,10 @@ def load_demo(platform: Platform, account_count: int = 2000, seed: int = 2026, o
         cast = Cast(owners, accounts, account_ids, people)
         deals = account_count // 2 if opportunities is None else opportunities
         written = play_sales_story(story, clock, actor, cast, (deals, account_count // 2), rng, today)
-    load_pool_demo(platform, actor)
-    set_targets(platform, actor, owners)
-    load_activity_demo(platform, actor)
+    with notices.muted():
+        load_pool_demo(platform, actor)
+        set_targets(platform, actor, owners)
+        load_activity_demo(platform, actor)
     load_collaboration_demo(platform)
     load_report_demo(platform)
     load_notifications_demo(platform)

@@ -12,7 +12,9 @@ transaction (so a notice is never stored for a change that rolled back) and deli
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -52,6 +54,19 @@ class Notice:
 NoticeSink = Callable[["WriteContext", Notice], None]
 
 
+_MUTED: ContextVar[bool] = ContextVar("huitong_notices_muted", default=False)
+
+
+@contextmanager
+def muted() -> Iterator[None]:
+    """No notice is sent inside: for writing the past (the demo's eighteen months of deals), not for news."""
+    token = _MUTED.set(True)
+    try:
+        yield
+    finally:
+        _MUTED.reset(token)
+
+
 class Notices:
     """The sinks modules registered, and the permission filter every notice passes first."""
 
@@ -65,6 +80,8 @@ class Notices:
     def send(self, context: WriteContext, notice: Notice) -> Notice | None:
         """Hand ``notice`` to every sink, addressed only to those of its recipients who may receive it; returns the
         notice as sent, or None when nobody may (or no sink listens)."""
+        if _MUTED.get():
+            return None
         allowed = self.readers(context, notice, notice.recipients)
         if not allowed or not self.sinks:
             return None

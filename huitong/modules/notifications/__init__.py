@@ -11,15 +11,31 @@ from __future__ import annotations
 from pathlib import Path
 
 from huitong.engine.platform import HomeWidget, Module, PeriodicJob, RecordPanel, Screen
-from huitong.modules.notifications import announcement_pages, announcements, api, birthdays, delivery, pages, sink
+from huitong.engine.records.context import Hooks
+from huitong.modules.notifications import (
+    announcement_pages,
+    announcements,
+    api,
+    assignments,
+    birthdays,
+    delivery,
+    pages,
+    sink,
+)
 from huitong.modules.notifications.objects import OBJECTS
+
+
+def install_hooks(hooks: Hooks) -> None:
+    announcements.install(hooks)
+    assignments.install(hooks)
+
 
 module = Module(
     name="notifications",
     label={"en": "Notifications", "zh_CN": "通知"},
     objects=OBJECTS,
     notice_sink=sink.store,
-    install_hooks=announcements.install,
+    install_hooks=install_hooks,
     # notifications live under the bell; announcements have their board (read state, receipts, the audience form)
     # beside the generic list (the navigation shows a module's screens only when it lists one of its objects)
     sidebar=["announcement"],
