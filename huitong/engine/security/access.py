@@ -55,13 +55,13 @@ class AccessPolicy:
 
     def owner_scope(
         self, actor: Actor, definition: ObjectDef, table: Table, within: Any = None
-    ) -> tuple[frozenset[int] | None, ColumnElement[bool] | None] | None:
+    ) -> tuple[frozenset[int] | None, list[ColumnElement[bool]]] | None:
         """The read predicate split by owner, for summaries kept per owner (engine/summaries): ``(owners, rest)``
         where the user reads every record owned by one of ``owners`` (None: every record) and, of the others,
-        those ``rest`` lets through (None: none); None when access is not a matter of owners (master-detail).
-        ``rest`` may leave out what the filter ``within`` (a checked filter tree) rules out anyway.
+        those one of the disjoint predicates ``rest`` lets through; None when access is not a matter of owners
+        (master-detail). ``rest`` may leave out what the filter ``within`` (a checked filter tree) rules out anyway.
         """
-        return None, None
+        return None, []
 
     def write_filter(
         self, actor: Actor, definition: ObjectDef, table: Table, action: str

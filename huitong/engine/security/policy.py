@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Table, and_, exists, false, or_, select, union_all
+from sqlalchemy import ColumnElement, Connection, Table, and_, exists, false, func, not_, or_, select, union_all
 
 from huitong.engine.errors import FieldError, forbidden, validation_failed
 from huitong.engine.i18n import _
@@ -219,19 +219,25 @@ class SecurityPolicy(AccessPolicy):
 
     def owner_scope(
         self, actor: Actor, definition: ObjectDef, table: Table, within: Any = None
-    ) -> tuple[frozenset[int] | None, ColumnElement[bool] | None] | None:
+    ) -> tuple[frozenset[int] | None, list[ColumnElement[bool]]] | None:
         model, user = self._context(actor)
         grant = user.grant(definition.name)
         if grant.view_all or grant.modify_all:
-            return None, None
+            return None, []
         if not grant.read or self._master_field(definition) is not None or self._record_reference(definition):
             return None
         reach = self._reach(model, user, definition, table, READ, within)
         if reach is None:
-            return None, None
+            return None, []
         owners, others = reach
         elsewhere = or_(table.c.owner.is_(None), table.c.owner.not_in(sorted(owners)))
-        return frozenset(owners), and_(elsewhere, or_(*others))
+        # One part per way in, each without what an earlier one lets in: every part leads with its own condition
+        # (a rule's "won deals", the shares' ids), so the database reads it by its index, not the whole range.
+        parts = []
+        for index, way in enumerate(others):
+            earlier = [not_(func.coalesce(other, false())) for other in others[:index]]
+            parts.append(and_(way, elsewhere, *earlier))
+        return frozenset(owners), parts
 
     def _ownership(
         self, model: SecurityModel, user: UserContext, definition: ObjectDef, table: Table

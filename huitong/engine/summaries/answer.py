@@ -55,8 +55,8 @@ def answer(summaries: Summaries, aggregation: Aggregation, connection: Connectio
     totals: dict[tuple[Any, ...], list[Any]] = {}
     if first is None or end is None or first < end:
         merge(totals, from_summary(aggregation, plan, owners, first, end, connection))
-        if owners is not None and elsewhere is not None:
-            merge(totals, live(aggregation, plan, first, end, connection, elsewhere))
+        for part in elsewhere if owners is not None else []:
+            merge(totals, live(aggregation, plan, first, end, connection, part))
     for low, high in edges(plan.low, plan.high, first, end):
         merge(totals, live(aggregation, plan, low, high, connection, None))
     return finished(aggregation, totals)

@@ -26,7 +26,7 @@ opportunity = standard_object(
               values=STAGES),
         field("probability", "percent", "Probability (%)", "赢率（%）", min=0, max=100),
         field("weighted_amount", "currency", "Weighted amount", "加权金额", currency="CNY", computed=True),
-        field("status", "picklist", "Status", "状态", default="open", index_with=["close_date"], values=choices(
+        field("status", "picklist", "Status", "状态", default="open", index_with=["close_date", "created_at"], values=choices(
             ("open", "Open", "进行中"), ("won", "Won", "赢单"), ("lost", "Lost", "输单"),
             ("suspended", "Suspended", "暂停"), ("terminated", "Terminated", "终止"))),
         field("source", "picklist", "Source", "来源", values=SOURCES),
