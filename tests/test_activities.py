@@ -154,6 +154,12 @@ def test_a_note_is_cleaned_of_scripts_and_handlers_and_keeps_its_formatting(api:
     assert changed.json()["body"] == "<i>ok</i>"
 
 
+def test_a_note_typed_as_plain_text_keeps_its_lines_and_its_angle_brackets(api: Api) -> None:
+    note = created(api, "note", {"body": "报价 a < b，需确认\n下周二拜访\n\n带样品"})
+    assert note["body"] == "<p>报价 a &lt; b，需确认<br>下周二拜访</p><p>带样品</p>"
+    assert note["title"] == "报价 a < b，需确认 下周二拜访 带样品"
+
+
 # -- task actions ------------------------------------------------------------------------------------------------
 def test_postponing_moves_the_due_time_and_its_reminder(api: Api, platform: Platform, admin: Actor) -> None:
     task = created(api, "task", {"subject": "回访", "due_at": "2026-03-17T07:00:00Z",

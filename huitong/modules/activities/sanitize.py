@@ -15,8 +15,20 @@ TITLE_LENGTH = 60
 BLOCK = re.compile(r"<(/?(?:p|div|li|br|h[1-6]|tr|td|th|blockquote)\b)", re.IGNORECASE)
 
 
+MARKUP = re.compile(r"<[A-Za-z/!]")
+
+
 def clean(body: str) -> str:
+    """The body as safe HTML. Text typed without markup (a phone's plain text box, an import) keeps its lines and
+    paragraphs instead of running together, and a "<" in it stays a character."""
+    if not MARKUP.search(body):
+        body = as_paragraphs(body)
     return nh3.clean(body, link_rel="noopener noreferrer nofollow")
+
+
+def as_paragraphs(text: str) -> str:
+    blocks = [block.strip("\n") for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n")) if block.strip()]
+    return "".join(f"<p>{html.escape(block).replace(chr(10), '<br>')}</p>" for block in blocks)
 
 
 def plain_text(body: str) -> str:
