@@ -144,3 +144,27 @@ def test_check_in_to_a_visit_from_a_phone(browser: Browser, server: LiveServer) 
     expect(row).to_contain_text("北京市朝阳区建国路 88 号")
     expect(row).to_contain_text("周八")
     screenshot(page, "activities-team-visits")
+
+
+def test_write_a_formatted_note_on_a_phone(browser: Browser, server: LiveServer) -> None:
+    account_id, _name = owned_account(server, "zhaoliu")
+    page = open_page(browser, server, PHONE["width"])
+    sign_in(page, "zhaoliu")
+    page.goto(f"/records/account/{account_id}")
+    page.locator("#activity-timeline .activity-new-note").click()
+    page.wait_for_url(re.compile(r"/records/note/new\?"))
+    editor = page.locator("[data-rich-editor] .rich-editor-area")
+    editor.click()
+    page.get_by_role("button", name="加粗").click()
+    page.keyboard.type("交期是关键")
+    page.get_by_role("button", name="加粗").click()
+    page.keyboard.press("Enter")
+    page.keyboard.type("下周送样<script>")
+    screenshot(page, "activities-note-editor-phone")
+    page.get_by_role("button", name="保存").click()
+    page.wait_for_url(re.compile(rf"/records/account/{account_id}$"))
+
+    note = page.locator("#activity-items .activity-note").first
+    expect(note.locator("b, strong").first).to_have_text("交期是关键")
+    expect(note).to_contain_text("下周送样<script>")  # typed text, shown as text
+    screenshot(page, "activities-note-written-phone")

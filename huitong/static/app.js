@@ -90,4 +90,28 @@
     if (name && !/^[a-z]/.test(name)) name = "n_" + name;
     return name.slice(0, 60);
   };
+  // Rich text fields: a small editor (bold, italic, lists, links) whose HTML goes with the form in a hidden
+  // textarea; the server cleans it again on every write.
+  document.querySelectorAll("[data-rich-editor]").forEach(function (editor) {
+    const area = editor.querySelector(".rich-editor-area");
+    const field = editor.querySelector("textarea");
+    if (!area || !field) return;
+    const sync = function () { field.value = area.innerText.trim() ? area.innerHTML : ""; };
+    area.addEventListener("input", sync);
+    editor.querySelectorAll("[data-command]").forEach(function (button) {
+      button.addEventListener("mousedown", function (event) { event.preventDefault(); });  // keep the selection
+      button.addEventListener("click", function () {
+        let argument = null;
+        if (button.dataset.command === "createLink") {
+          argument = window.prompt(button.dataset.prompt || "https://", "https://");
+          if (!argument || !/^(https?:|mailto:)/i.test(argument)) return;
+        }
+        area.focus();
+        document.execCommand(button.dataset.command, false, argument);
+        sync();
+      });
+    });
+    const form = editor.closest("form");
+    if (form) form.addEventListener("submit", sync);
+  });
 })();

@@ -18,7 +18,7 @@ from huitong.engine.system_tables import users
 REFERENCES = frozenset({"lookup", "user"})
 # What a list shows when no view chose its columns: the title, then the first fields people fill in.
 DEFAULT_COLUMNS = 6
-NOT_IN_LISTS = frozenset({"textarea", "multiselect"})
+NOT_IN_LISTS = frozenset({"textarea", "richtext", "multiselect"})
 
 
 @dataclass(frozen=True)

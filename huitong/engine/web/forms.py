@@ -18,7 +18,7 @@ from huitong.engine.system_tables import users
 
 READ_ONLY_WIDGETS = frozenset({"readonly"})
 # Widgets with a whole row: long text reads badly in half a form.
-WIDE_WIDGETS = frozenset({"textarea", "multiselect"})
+WIDE_WIDGETS = frozenset({"textarea", "richtext", "multiselect"})
 
 
 def form_fields(definition: ObjectDef) -> list[FieldDef]:

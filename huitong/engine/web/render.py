@@ -14,12 +14,14 @@ from typing import Any
 
 from fastapi import Request
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from starlette.responses import HTMLResponse
 
 from huitong.engine import formatting
 from huitong.engine.i18n import current_locale, gettext, localized
 from huitong.engine.meta.model import FieldDef
 from huitong.engine.meta.schema import Schema
+from huitong.engine.meta.types.rich import clean_html
 from huitong.engine.platform import Platform
 from huitong.engine.records.context import Actor
 from huitong.engine.web.session import PageUser
@@ -34,6 +36,7 @@ def environment(module_templates: tuple[str, ...] = ()) -> Environment:
     env.globals.update(_=gettext, gettext=gettext, localized=localized, zip=zip)
     env.filters["label"] = lambda labels, fallback="": localized(labels, fallback)
     env.filters["moment"] = formatting.moment
+    env.filters["rich"] = lambda html: Markup(clean_html(str(html or "")))  # cleaned again on the way out
     env.filters["local_input"] = formatting.local_input
     env.filters["currency_symbol"] = formatting.currency_symbol
     return env

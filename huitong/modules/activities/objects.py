@@ -53,7 +53,7 @@ def relation_fields() -> list[FieldDef]:
         field("account", "lookup", "Account", "客户", target="account"),
         field("contact", "lookup", "Contact", "联系人", target="contact"),
         field("opportunity", "lookup", "Opportunity", "商机", target="opportunity"),
-        field("activity_at", "datetime", "Activity time", "活动时间", indexed=True),
+        field("activity_at", "datetime", "Activity time", "活动时间", indexed=True, computed=True),
     ]
 
 
@@ -141,8 +141,8 @@ note = standard_object(
     "note", "Note", "跟进记录",
     [
         field("title", "text", "Title", "标题", max_length=255),  # the body's first words if empty
-        # Rich text (HTML), cleaned of scripts and event handlers on every write (sanitize.py).
-        field("body", "long_text", "Body", "内容", required=True, max_length=32000),
+        # Rich text (HTML), cleaned of scripts and event handlers on every write by its type.
+        field("body", "rich_text", "Body", "内容", required=True, max_length=32000),
         *relation_fields(),
     ],
     module=MODULE,

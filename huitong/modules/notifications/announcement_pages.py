@@ -19,6 +19,7 @@ from starlette.responses import Response
 from huitong.engine.api.support import PathId, current_actor, json_response, platform_of
 from huitong.engine.errors import HuitongError, forbidden
 from huitong.engine.i18n import _, current_locale
+from huitong.engine.meta.types.rich import clean_html
 from huitong.engine.platform import PagePart, Platform
 from huitong.engine.query.listing import Listing
 from huitong.engine.records.context import Actor
@@ -145,7 +146,7 @@ def panel(part: PagePart) -> str | None:
         # the page marks it read once shown (a post from the browser: the record page is drawn inside its own
         # transaction, which a second writer would wait for on SQLite)
         "unread": announcements.count_unread(part.connection, table, part.actor.user_id, int(record["id"])) > 0,
-        "body": Markup(announcements.clean(str(record.get("body") or ""))),  # cleaned on write; again on the way out
+        "body": Markup(clean_html(str(record.get("body") or ""))),  # cleaned on write; again on the way out
         "receipts": announcements.receipts(part.connection, table, int(record["id"]))
         if may_see_receipts(part.actor, record) else None,
     }  # fmt: skip

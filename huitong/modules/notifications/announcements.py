@@ -3,28 +3,24 @@ Publishing one — creating it published, or moving a draft to published — sta
 audience once (kind ``announcement``, key per announcement). Read receipts are those notifications' read times:
 the announcement counts as read by someone once they open it from the bell or view its page.
 
-The body is rich text, cleaned with nh3 on every write like a note's (the same rules as
-modules/activities/sanitize.py; modules do not import each other), so it can be shown as HTML.
+The body is rich text (the engine's ``rich_text`` type cleans it on every write), so it can be shown as HTML.
 """
 
 from __future__ import annotations
 
-import html
-import re
 from typing import Any
 
-import nh3
 from sqlalchemy import Connection, func, or_, select
 
 from huitong.engine.errors import FieldError, validation_failed
 from huitong.engine.i18n import N_, _
+from huitong.engine.meta.types.rich import plain_text
 from huitong.engine.notices import Notice
 from huitong.engine.records.context import HookCall, Hooks
 from huitong.engine.security.tables import departments
 from huitong.engine.system_tables import users
 
 MESSAGE = N_("New announcement: %(title)s")
-BLOCK = re.compile(r"<(/?(?:p|div|li|br|h[1-6]|tr|td|th|blockquote)\b)", re.IGNORECASE)
 SUMMARY = 300
 
 
@@ -33,24 +29,6 @@ def install(hooks: Hooks) -> None:
     hooks.register("before_update", "announcement", prepare)
     hooks.register("after_create", "announcement", publish)
     hooks.register("after_update", "announcement", publish)
-
-
-def clean(body: str) -> str:
-    return nh3.clean(body, link_rel="noopener noreferrer nofollow")
-
-
-def as_html(body: str) -> str:
-    """Text typed without any markup (the form's plain text area) as paragraphs and line breaks, so that its lines
-    survive being shown as HTML; HTML is left to ``clean``."""
-    if "<" in body:
-        return body
-    paragraphs = [part.strip() for part in body.replace("\r\n", "\n").split("\n\n") if part.strip()]
-    return "".join("<p>" + html.escape(part).replace("\n", "<br>") + "</p>" for part in paragraphs)
-
-
-def plain_text(body: str) -> str:
-    spaced = BLOCK.sub(r" <\1", body)
-    return " ".join(html.unescape(nh3.clean(spaced, tags=set())).split())
 
 
 def department_ids(raw: Any) -> list[int] | None:
@@ -70,10 +48,8 @@ def department_ids(raw: Any) -> list[int] | None:
 
 
 def prepare(call: HookCall) -> None:
-    """Before a write: the body cleaned, the departments checked, and ``published_at`` stamped on publishing."""
+    """Before a write: the departments checked, and ``published_at`` stamped on publishing."""
     values, before = call.values, call.before or {}
-    if isinstance(values.get("body"), str):
-        values["body"] = clean(as_html(values["body"]))
     merged = {**before, **values}
     chosen = department_ids(merged.get("departments"))
     if merged.get("audience") == "departments":

@@ -70,8 +70,8 @@ announcement = standard_object(
     "announcement", "Announcement", "公告",
     [
         field("title", "text", "Title", "标题", required=True, max_length=200),
-        # Rich text (HTML), cleaned of scripts and event handlers on every write (announcements.py).
-        field("body", "long_text", "Body", "内容", max_length=32000),
+        # Rich text (HTML), cleaned of scripts and event handlers on every write by its type.
+        field("body", "rich_text", "Body", "内容", max_length=32000),
         field("audience", "picklist", "Audience", "发送范围", default="company", required=True, values=AUDIENCES),
         # The departments' ids, comma separated ("3,7"); each includes its sub-departments.
         field("departments", "text", "Departments", "部门", max_length=1000, searchable=False),

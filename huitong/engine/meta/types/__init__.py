@@ -7,7 +7,7 @@ A later issue adds a type (formula, roll-up, address, file…) by writing one cl
 from __future__ import annotations
 
 # Importing the modules registers their classes.
-from huitong.engine.meta.types import choice, numbers, reference, system, temporal, text  # noqa: F401
+from huitong.engine.meta.types import choice, numbers, reference, rich, system, temporal, text  # noqa: F401
 from huitong.engine.meta.types.base import FieldType, ValueProblem, field_type, field_types, register
 
 __all__ = ["FieldType", "ValueProblem", "field_type", "field_types", "register"]
