@@ -70,7 +70,7 @@ def may_administer(platform: Platform, actor: Actor, schema: Any, rules: Rules) 
 
 # -- claim -------------------------------------------------------------------------------------------------------
 def claim(platform: Platform, actor: Actor, pool_id: int, record_id: int) -> dict[str, Any]:
-    pool_keeper(platform, actor, pool_id)  # a pool the claimer may not see is 404
+    check_visible(platform, actor, pool_id)
     with moving(), platform.records.transaction(actor) as context:
         rules = locked_pool(context, pool_id)
         claimer, schema = context.actor, context.schema
@@ -86,15 +86,11 @@ def claim(platform: Platform, actor: Actor, pool_id: int, record_id: int) -> dic
     return platform.records.get(actor, rules.kind, record_id).json()
 
 
-def pool_keeper(platform: Platform, actor: Actor, pool_id: int) -> Actor:
-    """The pool's administrator, who owns what is in it (read as the claimer: a pool they may not see is 404)."""
+def check_visible(platform: Platform, actor: Actor, pool_id: int) -> None:
+    """404 unless the pool exists and ``actor`` may see it."""
     with platform.records.reading(actor) as (connection, bound, schema):
         if find(platform, connection, bound, schema, "pool", pool_id, ["id"]) is None:
             raise not_found(_("This pool does not exist or you are not one of its members."))
-        rules = load_rules(connection, schema, pool_id)
-    if rules is None:
-        raise not_found(_("This pool does not exist or you are not one of its members."))
-    return Actor(rules.administrator, locale=actor.locale)
 
 
 def locked_pool(context: WriteContext, pool_id: int) -> Rules:
