@@ -61,7 +61,7 @@ def load_activity_demo(platform: Platform, actor: Actor, seed: int = 6) -> int:
             {**call(rng, past(rng, now, 21), about, lead.get("mobile")), "subject": f"电话跟进：{lead['name']}"}
         )
     made["task"] += planned(rng, now, platform.zone, accounts)
-    made["event"] += visits_today(rng, now, accounts)
+    made["event"] += visits_today(rng, now, platform.zone, accounts)
     writer = BulkWriter(platform.records)
     for kind in ("note", "call", "event", "task"):
         failed, results = writer.run(actor, kind, {"operation": "create", "records": made[kind]})
@@ -139,12 +139,16 @@ def planned(rng: random.Random, now: datetime, zone: ZoneInfo, accounts: list[di
     return tasks
 
 
-def visits_today(rng: random.Random, now: datetime, accounts: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """A customer visit later today for each salesperson."""
+def visits_today(
+    rng: random.Random, now: datetime, zone: ZoneInfo, accounts: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """A customer visit today for each salesperson: in two hours, or in the last hours of the day when that would
+    be tomorrow (a demo loaded late in the evening still has today's visits)."""
     seen: dict[int, dict[str, Any]] = {}
     for account in accounts:
         seen.setdefault(account["owner"], account)
-    start = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=2)
+    midnight = datetime.combine(now.astimezone(zone).date() + timedelta(days=1), time(0), tzinfo=zone)
+    start = min(now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=2), midnight - timedelta(hours=2))
     return [
         {"owner": owner, "account": account["id"], "subject": f"上门拜访：{account['name'][:10]}", "kind": "visit",
          "start_at": start.isoformat(), "end_at": (start + timedelta(hours=1)).isoformat(),
