@@ -1,8 +1,9 @@
 """The reclaim job (公海回收): every held record past its ``reclaim_due_at`` goes back to its pool, and the owner of one
 due within the pool's ``warn_days`` is reminded once (``reclaim_warned_at``).
 
-It reads through the query engine and writes through the record service, in batches of ``BATCH`` records (one
-transaction each, a savepoint per record), as the first active system administrator: who may move anyone's records.
+It is a sweep (engine/jobs/sweep.py): read through the query engine and written through the record service, in
+batches of ``BATCH`` records (one transaction each, a savepoint per record), as the first active system
+administrator: who may move anyone's records.
 Safe to run twice: a reclaimed record is in its pool and a reminded one has ``reclaim_warned_at``, so neither
 matches again; a record someone changed since it was read (followed up, released) is skipped with a version
 conflict and looked at again on the next run.
@@ -11,14 +12,13 @@ conflict and looked at again on the next run.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
-from huitong.engine.errors import HuitongError
 from huitong.engine.i18n import N_, _, use_locale
+from huitong.engine.jobs.sweep import sweep
 from huitong.engine.notices import Notice, notice_params
 from huitong.engine.platform import PeriodicJob, Platform
 from huitong.engine.query.listing import Listing
@@ -56,24 +56,6 @@ def reclaiming_pools(platform: Platform, keeper: Actor) -> list[Rules]:
 def held(rules: Rules, *conditions: dict[str, Any]) -> dict[str, Any]:
     return {"and": [{"field": "home_pool", "op": "eq", "value": rules.id},
                     {"field": "pool", "op": "is_null", "value": True}, *conditions]}  # fmt: skip
-
-
-def batches(
-    platform: Platform, keeper: Actor, rules: Rules, condition: dict[str, Any]
-) -> Iterator[list[dict[str, Any]]]:
-    """The matching records in id order, ``BATCH`` at a time (never all of them at once)."""
-    after: int | None = None
-    while True:
-        beyond = [] if after is None else [{"field": "id", "op": "gt", "value": after}]
-        request = {"filter": {"and": [condition, *beyond]}, "sort": ["id"],
-                   "fields": ["owner", "version", "reclaim_due_at"], "limit": BATCH}  # fmt: skip
-        with platform.records.reading(keeper) as (connection, actor, schema):
-            listing = Listing(schema, schema.object(rules.kind), actor, platform.access, platform.filter_env(), request)
-            page = listing.run(connection)["records"]
-        if not page:
-            return
-        yield page
-        after = page[-1]["id"]
 
 
 def instant(moment: datetime) -> str:
@@ -154,18 +136,8 @@ def last_deal_move(platform: Platform, context: WriteContext, rules: Rules, acco
 
 def each(platform: Platform, keeper: Actor, rules: Rules, condition: dict[str, Any], change: Any) -> int:
     """Apply ``change`` to every matching record, a batch per transaction; a record changed meanwhile is skipped."""
-    done = 0
-    for page in batches(platform, keeper, rules, condition):
-        with moving(), platform.records.transaction(keeper) as context:
-            for record in page:
-                try:
-                    with context.connection.begin_nested():
-                        platform.records.update_in(context, rules.kind, record["id"], change(context, record),
-                                                   record["version"])  # fmt: skip
-                    done += 1
-                except HuitongError as error:
-                    log.info("pool %s: %s %s skipped: %s", rules.id, rules.kind, record["id"], error)
-    return done
+    with moving():
+        return sweep(platform, keeper, rules.kind, condition, ["owner", "reclaim_due_at"], change, BATCH)
 
 
 JOB = PeriodicJob("sales.pool_reclaim", run, minutes=30)
