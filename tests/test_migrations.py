@@ -13,6 +13,7 @@ from huitong.engine.meta.indexes import create_missing
 from huitong.engine.migrate import alembic_config
 from huitong.engine.platform import Platform
 from huitong.engine.records.context import Actor
+from huitong.engine.security import organization
 from huitong.modules import MODULES
 from tests.conftest import FakeClock, Templates
 
@@ -75,6 +76,30 @@ def test_search_terms_learn_their_owners_when_upgraded(templates: Templates, bac
             text("SELECT DISTINCT owner_id FROM search_terms WHERE record_id = :id"), {"id": contact["id"]}
         ).scalars()
         assert list(owners) == [1]
+    platform.close()
+    templates.drop(url)
+
+
+def test_records_learn_their_owners_roles_when_upgraded(templates: Templates, backend: str, clock: FakeClock) -> None:
+    # given: a contact owned by a sales rep, in a database brought back to before records carried their owner's role
+    url = templates.empty(backend)
+    build_first_release(url)
+    platform = Platform(Settings(database_url=url), MODULES, clock=clock)
+    platform.migrate()
+    with platform.db.write() as connection:
+        role = organization.create_node(connection, "role", {"name": "销售代表", "parent": None}, 1, datetime.now(UTC))
+        connection.execute(text("UPDATE users SET role_id = :role WHERE id = 2"), {"role": role["id"]})
+    contact = platform.records.create(Actor(1), "contact", {"name": "张三丰", "owner": 2})
+    config = alembic_config()
+    with platform.db.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0005_search_owner")
+        assert "owner_role" not in {c["name"] for c in inspect(connection).get_columns("obj_contact")}
+        # when: today's release migrates it again
+        command.upgrade(config, "heads")
+        # then: the contact carries its owner's role
+        stamped = connection.execute(text("SELECT owner_role FROM obj_contact WHERE id = :id"), {"id": contact["id"]})
+        assert stamped.scalar_one() == role["id"]
     platform.close()
     templates.drop(url)
 

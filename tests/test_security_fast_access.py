@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import event, inspect
+from sqlalchemy import event, inspect, text
 
 from huitong.engine.platform import Platform
 from huitong.engine.query.exclusion import exclude_each_other
@@ -67,7 +67,7 @@ def expected(org: Org, visible: set[str], body: dict[str, Any]) -> list[str]:
 
 
 @pytest.mark.parametrize("direction", ["asc", "desc"])
-def test_a_managers_list_is_merged_per_owner_and_pages_exactly_like_the_single_predicate(
+def test_a_managers_list_is_merged_per_role_and_owner_and_pages_exactly_like_the_single_predicate(
     org: Org, statements: Statements, direction: str
 ) -> None:
     body = {"sort": [{"field": "x_serial", "dir": direction}]}
@@ -77,6 +77,40 @@ def test_a_managers_list_is_merged_per_owner_and_pages_exactly_like_the_single_p
     statements.seen.clear()
     for limit in (1, 2, 3, 50):
         assert page_through(org["east_mgr"], body, limit) == want
+    assert statements.lists() and all(statements.merged())
+
+
+def test_a_rep_moved_to_another_team_takes_their_records_to_the_new_manager(
+    org: Org, platform: Platform, statements: Statements
+) -> None:
+    # given: wang's records are read by the east manager through the east rep role's part
+    body = {"sort": [{"field": "x_serial", "dir": "asc"}]}
+    assert {"E-WANG-1", "E-WANG-2"} <= set(page_through(org["east_mgr"], body, 2))
+    # when: wang joins the north team
+    ok(org.admin.patch(f"/api/v1/security/users/{org.users['wang']}", {"role": org.roles["north_rep"]}))
+    east = expected(org, {"E-EAST-M", "E-ZHAO-1"}, body)
+    north = expected(org, {"E-NORTH-M", "E-LIU-1", "E-FORMER", "E-WANG-1", "E-WANG-2"}, body)
+    statements.seen.clear()
+    # then: his records went with him, read by the north manager and no longer by the east one
+    assert page_through(org["east_mgr"], body, 2) == east
+    assert page_through(org["north_mgr"], body, 2) == north
+    assert statements.lists() and all(statements.merged())
+    with platform.db.read() as connection:
+        stamped = connection.execute(text("SELECT DISTINCT owner_role FROM obj_x_equipment WHERE owner = :wang"),
+                                     {"wang": org.users["wang"]}).scalars().all()  # fmt: skip
+    assert stamped == [org.roles["north_rep"]]
+
+
+def test_a_record_given_to_another_team_goes_to_that_teams_manager(org: Org, statements: Statements) -> None:
+    # when: the east manager hands zhao's record to liu of the north team
+    ok(org["east_mgr"].post(f"{EQUIPMENT}/{org.equipment['E-ZHAO-1']}/transfer", {"owner": org.users["liu"]}))
+    # then: the north manager reads it through the north rep role's part, the east manager no longer
+    body = {"sort": [{"field": "x_serial", "dir": "desc"}]}
+    east = expected(org, {"E-EAST-M", "E-WANG-1", "E-WANG-2"}, body)
+    north = expected(org, {"E-NORTH-M", "E-LIU-1", "E-FORMER", "E-ZHAO-1"}, body)
+    statements.seen.clear()
+    assert page_through(org["east_mgr"], body, 3) == east
+    assert page_through(org["north_mgr"], body, 3) == north
     assert statements.lists() and all(statements.merged())
 
 
@@ -119,9 +153,10 @@ def test_indexed_and_unique_fields_get_an_owner_index_that_goes_with_the_field(o
     spec = {"name": "x_code", "type": "text", "label": {"en": "Code", "zh_CN": "编码"}, "indexed": True}
     ok(org.admin.post("/api/v1/meta/objects/x_equipment/fields", spec), 201)
     assert {"ox_obj_x_equipment_x_serial", "ox_obj_x_equipment_x_code", "ox_obj_x_equipment_created_at"} <= indexes()
-    assert "ox_obj_x_equipment_x_site" not in indexes()  # a lookup: not a list order
+    assert {"rx_obj_x_equipment_x_serial", "rx_obj_x_equipment_x_code", "ix_obj_x_equipment_owner_role"} <= indexes()
+    assert not {"ox_obj_x_equipment_x_site", "rx_obj_x_equipment_x_site"} & indexes()  # a lookup: not a list order
     assert org.admin.delete("/api/v1/meta/objects/x_equipment/fields/x_code").status_code in (200, 204)
-    assert "ox_obj_x_equipment_x_code" not in indexes()
+    assert not {"ox_obj_x_equipment_x_code", "rx_obj_x_equipment_x_code"} & indexes()
 
 
 # -- which filters exclude each other ------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ fresh roles, departments and groups; one pool of users (signing up costs a passw
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import count
 from typing import Any
 
@@ -52,6 +52,14 @@ class Plan:
     default: tuple[str, bool] | None
     rules: list[dict[str, Any]]
     shares: list[tuple[int, str, int, str]]  # record, principal kind, principal (index), access
+    moves: list[tuple[int, int | None]] = field(default_factory=list)  # person, new role, once the records exist
+
+    def moved(self) -> Plan:
+        """The plan as it stands after the moves: the rules read people's roles as they are now."""
+        people = list(self.people)
+        for person, role in self.moves:
+            people[person] = replace(people[person], role=role)
+        return replace(self, people=people)
 
 
 def forest(draw: Any, size: int, depth: int) -> list[int | None]:
@@ -125,7 +133,9 @@ def plans(draw: Any) -> Plan:
         )
         for _ in range(draw(st.integers(0, 8)))
     ]
-    return Plan(role_parents, department_parents, people, groups, records, default, rules, shares)
+    moves = [(draw(st.integers(0, size - 1)), draw(st.none() | st.integers(0, roles - 1)))
+             for _ in range(draw(st.integers(0, 2)))]  # fmt: skip
+    return Plan(role_parents, department_parents, people, groups, records, default, rules, shares, moves)
 
 
 # -- the reference: who may read what, by the rules as documented --------------------------------------------------
@@ -283,6 +293,8 @@ def build(pool: Pool, plan: Plan) -> tuple[str, list[int]]:
     rows = [{"owner": pool.ids[owner], "x_status": s, "x_amount": amount} for owner, s, amount in plan.records]
     created = ok(admin.post(f"/api/v1/records/{name}/bulk", {"operation": "create", "records": rows}))["results"]
     records = [int(result["id"]) for result in created]
+    for person, role in plan.moves:  # their records' access follows them to the new role
+        ok(admin.patch(f"/api/v1/security/users/{pool.ids[person]}", {"role": None if role is None else roles[role]}))
     if plan.default is not None:
         set_default(admin, name, *plan.default)
     for rule in plan.rules:
@@ -314,7 +326,7 @@ def build(pool: Pool, plan: Plan) -> tuple[str, list[int]]:
 def test_every_user_finds_exactly_what_the_rules_let_them_read(pool: Pool, plan: Plan) -> None:
     # given
     name, records = build(pool, plan)
-    reference = Reference(plan)
+    reference = Reference(plan.moved())
     for person, details in enumerate(plan.people):
         if not details.active:
             assert pool.apis[person].post(f"/api/v1/records/{name}/query", {}).status_code == 401

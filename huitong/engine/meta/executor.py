@@ -31,6 +31,7 @@ from huitong.engine.meta.schema import (
     index_name,
     index_specs,
     owner_index_name,
+    role_index_name,
     system_fields,
     unique_index_name,
 )
@@ -216,6 +217,7 @@ class _Executor:
             index_name(owner.table_name, definition.name),
             unique_index_name(owner.table_name, definition.name),
             owner_index_name(owner.table_name, definition.name),
+            role_index_name(owner.table_name, definition.name),
         ):
             self.operations.drop_index(name, table_name=owner.table_name, if_exists=True)
 

@@ -65,6 +65,16 @@ def owner_index_name(table_name: str, field_name: str) -> str:
     return f"ox_{table_name}_{field_name}"[:63]
 
 
+def role_index_name(table_name: str, field_name: str) -> str:
+    return f"rx_{table_name}_{field_name}"[:63]
+
+
+# Every record keeps its owner's role beside the owner (not a field: the engine writes it, nobody reads it out), so
+# that the records of everyone in a role are read in a list's order from one (owner_role, field, id) index
+# (decisions/0017). The record service writes it with the owner; changing a user's role rewrites their records'.
+OWNER_ROLE = "owner_role"
+
+
 def has_owner_index(definition: FieldDef) -> bool:
     """Whether a field also has an (owner, field, id) index: one the administrator asked for (indexed or unique)
     on a sortable field. A list of the records of a few owners reads it per owner, in order (decisions/0006)."""
@@ -103,6 +113,9 @@ def index_specs(table: Table, definition: FieldDef, dialect: str) -> list[Index]
         found.append(Index(index_name(table.name, definition.name), leading, table.c.id))
     if has_owner_index(definition):
         found.append(Index(owner_index_name(table.name, definition.name), table.c.owner, leading, table.c.id))
+        found.append(Index(role_index_name(table.name, definition.name), table.c[OWNER_ROLE], leading, table.c.id))
+    if definition.name == "owner":  # the records of a role in the order of their ids
+        found.append(Index(index_name(table.name, OWNER_ROLE), table.c[OWNER_ROLE], table.c.id))
     # A module's hint for reports that filter this field by equality and another by range ("won deals closing this
     # quarter"): (field, other, id). Made by ``huitong migrate`` once both columns exist.
     for other in definition.options.get(INDEX_WITH) or ():
@@ -113,7 +126,7 @@ def index_specs(table: Table, definition: FieldDef, dialect: str) -> list[Index]
 
 def build_table(definition: ObjectDef, metadata: MetaData) -> Table:
     ordered = sorted(definition.fields.values(), key=lambda f: (f.position, f.name))
-    return Table(definition.table_name, metadata, *(column_for(f) for f in ordered))
+    return Table(definition.table_name, metadata, *(column_for(f) for f in ordered), Column(OWNER_ROLE, IdType))
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from huitong.engine.i18n import _
 from huitong.engine.meta.model import ObjectDef
 from huitong.engine.meta.types import ValueProblem
 from huitong.engine.meta.types.reference import coerce_id
-from huitong.engine.records import checks
+from huitong.engine.records import checks, owner_roles
 from huitong.engine.records.context import Actor, HookCall, WriteContext
 from huitong.engine.records.service import RecordService, changed_values
 from huitong.engine.records.values import apply_defaults, read_input, required_errors
@@ -253,6 +253,7 @@ class BulkWriter:
         if new:
             rows = [self.service.stamp_new(context, definition, item.values) for item in new]
             self.service.fill_auto_numbers(context, definition, rows)
+            owner_roles.stamp(context.connection, rows)
             table = context.schema.table(definition.name)
             for row, record_id in zip(rows, allocate_ids(context.connection, table, len(rows)), strict=True):
                 row["id"] = record_id

@@ -23,7 +23,7 @@ from huitong.engine.meta.model import ObjectDef
 from huitong.engine.meta.registry import MetadataCache
 from huitong.engine.meta.schema import Schema
 from huitong.engine.notices import Notices
-from huitong.engine.records import checks, history
+from huitong.engine.records import checks, history, owner_roles
 from huitong.engine.records.autonumber import next_numbers
 from huitong.engine.records.context import Actor, HookCall, Hooks, WriteContext
 from huitong.engine.records.values import Record, apply_defaults, read_input, required_errors, row_values, title_of
@@ -132,6 +132,7 @@ class RecordService:
         self.check(context, definition, [(None, values)], definition.user_fields)
         row = self.stamp_new(context, definition, values)
         self.fill_auto_numbers(context, definition, [row])
+        owner_roles.stamp(context.connection, [row])
         table = context.schema.table(object_name)
         record_id = context.connection.execute(insert(table).values(**row).returning(table.c.id)).scalar_one()
         row["id"] = record_id
@@ -342,6 +343,7 @@ class RecordService:
             update(table)
             .where(table.c.id == before["id"], table.c.version == before["version"])
             .values(**changes, version=table.c.version + 1, updated_at=context.now, updated_by=context.actor.user_id)
+            .values(owner_roles.owner_changes(context.connection, changes))
         )
         if result.rowcount != 1:
             raise version_conflict(before["version"] + 1)

@@ -147,7 +147,7 @@ class Candidates:
         self.columns = [*(t.c[name].label(f"_{name}") for name in KEYS), *(table.c[f.name] for f in shown)]
         self.terms = and_(t.c.object_id == definition.id, t.c.term >= term, t.c.term < upper_bound(term),
                           t.c.field_id.in_(field_ids))  # fmt: skip
-        self.parts = builder.access.read_branches(builder.actor, definition, table)
+        self.parts = builder.access.read_branches(builder.actor, definition, table, by_role=False)
         self.shared: list[int] | None = None  # the records of the shared part, when they are few
         if self.parts:
             shared = select(table.c.id).where(table.c.deleted_at.is_(None), self.parts[-1]).limit(MAX_SHARED + 1)

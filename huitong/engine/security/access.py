@@ -41,8 +41,9 @@ class AccessPolicy:
         return None
 
     def read_branches(
-        self, actor: Actor, definition: ObjectDef, table: Table, within: Any = None, *, ordered: bool = True
-    ) -> list[ColumnElement[bool]] | None:
+        self, actor: Actor, definition: ObjectDef, table: Table, within: Any = None, *, ordered: bool = True,
+        by_role: bool = True,
+    ) -> list[ColumnElement[bool]] | None:  # fmt: skip
         """The read predicate as disjoint parts, one per index the database can read in order, or None.
 
         Every part is a predicate the caller puts in place of ``read_filter``; their union, within the rows meeting

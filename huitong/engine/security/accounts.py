@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Table, delete, insert, select, update
 
 from huitong.engine.errors import FieldError, not_found, validation_failed
 from huitong.engine.i18n import LOCALES, _
+from huitong.engine.records import owner_roles
 from huitong.engine.security import audit
 from huitong.engine.security.tables import departments, permission_sets, profiles, roles, user_permission_sets
 from huitong.engine.security.users import create_user, hash_password, password_errors
@@ -127,6 +128,8 @@ def change(connection: Connection, user_id: int, body: Any, actor_id: int, now: 
         values.update(password_hash=hash_password(body["password"]), failed_logins=0, locked_until=None)
     if values:
         connection.execute(update(users).where(users.c.id == user_id).values(**values))
+    if "role_id" in values:
+        owner_roles.follow_user(connection, user_id, values["role_id"])
     if "permission_sets" in body:
         _set_permission_sets(connection, user_id, body["permission_sets"])
     audit.record(

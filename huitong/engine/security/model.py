@@ -143,6 +143,21 @@ class SecurityModel:
             and (u.role_id == role_id or (with_subordinates and self.role_paths.get(u.role_id, "").startswith(path)))
         )
 
+    def roles_under(self, role_id: int, *, including: bool) -> frozenset[int]:
+        """The roles below ``role_id`` (and ``role_id`` itself when ``including``) that have people in them."""
+        path = self.role_paths.get(role_id)
+        if path is None:
+            return frozenset()
+        return frozenset(
+            role
+            for role, other in self.role_paths.items()
+            if other.startswith(path) and (including or role != role_id) and role in self.staffed_roles
+        )
+
+    @cached_property
+    def staffed_roles(self) -> frozenset[int]:
+        return frozenset(u.role_id for u in self.users.values() if u.role_id is not None)
+
     def users_in_department(self, department_id: int) -> frozenset[int]:
         """A department's people include those of its sub-departments."""
         path = self.department_paths.get(department_id)

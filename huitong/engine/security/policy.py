@@ -20,7 +20,7 @@ from huitong.engine.errors import FieldError, forbidden, validation_failed
 from huitong.engine.i18n import _
 from huitong.engine.meta.model import ObjectDef
 from huitong.engine.meta.registry import MetadataCache
-from huitong.engine.meta.schema import Schema
+from huitong.engine.meta.schema import OWNER_ROLE, Schema
 from huitong.engine.meta.types.base import FilterEnv
 from huitong.engine.query.criteria import compile_criteria, read_criteria
 from huitong.engine.query.exclusion import exclude_each_other
@@ -115,18 +115,24 @@ class SecurityPolicy(AccessPolicy):
         return self._row_filter(model, user, definition, table, READ)
 
     def read_branches(
-        self, actor: Actor, definition: ObjectDef, table: Table, within: Any = None, *, ordered: bool = True
-    ) -> list[ColumnElement[bool]] | None:
-        """For a user who may read few owners' records: one part per owner and one for everything else shared.
+        self, actor: Actor, definition: ObjectDef, table: Table, within: Any = None, *, ordered: bool = True,
+        by_role: bool = True,
+    ) -> list[ColumnElement[bool]] | None:  # fmt: skip
+        """For a user who may read few people's records: one part per role whose people's records they read (the
+        roles below theirs, roles a sharing rule names), one per other such person (themselves, …) and one for
+        everything else shared with them.
 
         A list page read in the order of an index over all records tests rows until enough pass; for a user who
-        may read 4 % of them that is 25 times the rows an administrator's page reads. Read per owner in the same
-        order (an ``(owner, field, id)`` index) and merged, it reads about what the administrator's page reads, plus
-        the rows each part reads past the page's end: ``1 + parts / PAGE`` times. The parts are chosen when that is
-        below ``1 / share`` (the share of the organization's people whose records the user reads); sharing rules
-        by criteria have no index to be read in order by, so a rule the list's filter does not rule out keeps the
-        single predicate (see decisions/0006). An aggregate reads every row of its parts, never more than the
-        single predicate tests, so for it (``ordered=False``) only the number of parts is bounded.
+        may read 4 % of them that is 25 times the rows an administrator's page reads. Read per role and owner in
+        the same order (``(owner_role, field, id)`` and ``(owner, field, id)`` indexes) and merged, it reads about
+        what the administrator's page reads, plus the rows each part reads past the page's end: ``1 + parts /
+        PAGE`` times. The parts are chosen when that is below ``1 / share`` (the share of the organization's people
+        whose records the user reads); sharing rules by criteria have no index to be read in order by, so a rule
+        the list's filter does not rule out keeps the single predicate (decisions/0006, 0017). An aggregate reads
+        every row of its parts, never more than the single predicate tests, so for it (``ordered=False``) only the
+        number of parts is bounded. ``by_role=False`` gives a part per person instead of per role (search reads
+        terms kept per owner). A role's part also names its people, so a record whose ``owner_role`` were stale
+        could only be missed, never shown to the wrong manager.
         """
         model, user = self._context(actor)
         grant = user.grant(definition.name)
@@ -137,22 +143,49 @@ class SecurityPolicy(AccessPolicy):
         default = model.default_for(definition.name)
         if default.access != "private":
             return None
-        owners = {user.user_id} | (user.subordinate_ids if default.grant_via_hierarchy else set())
+        reached = self._people_reached(model, user, definition, within, default.grant_via_hierarchy)
+        if reached is None:
+            return None
+        owners, roles = reached
+        if not by_role:
+            owners, roles = owners.union(*roles.values()), {}
+        everyone = owners.union(*roles.values())
+        owners = {owner for owner in owners if owner not in model.users or model.users[owner].role_id not in roles}
+        parts = len(owners) + len(roles) + 1
+        if parts > MAX_BRANCHES or (ordered and (1 + parts / PAGE) * len(everyone) >= max(1, len(model.users))):
+            return None
+        others = or_(table.c.owner.is_(None), table.c.owner.not_in(sorted(everyone)))
+        return [
+            *(table.c.owner == owner for owner in sorted(owners)),
+            *(and_(table.c[OWNER_ROLE] == role, table.c.owner.in_(sorted(people))) for role, people in roles.items()),
+            and_(others, self._shared(user, definition, table, READ)),
+        ]
+
+    def _people_reached(
+        self, model: SecurityModel, user: UserContext, definition: ObjectDef, within: Any, hierarchy: bool
+    ) -> tuple[set[int], dict[int, frozenset[int]]] | None:
+        """Whose records the user reads as people (themselves, owner-group rules by department or group) and as
+        whole roles (below theirs, owner-group rules by role), each role with its people; None when a rule by
+        criteria the filter ``within`` does not rule out lets in records of anyone."""
+        owners = {user.user_id}
+        roles: set[int] = set()
+        if hierarchy and user.role_id is not None:
+            roles |= model.roles_under(user.role_id, including=False)
         for rule in model.rules_for(definition.name):
             if not model.shares_with(rule, user):
                 continue
             if rule.criteria is None and rule.owned_by is not None:
-                owners |= model.users_of(*rule.owned_by)
+                kind, principal, with_subordinates = rule.owned_by
+                if kind == "role" and with_subordinates:
+                    roles |= model.roles_under(principal, including=True)
+                elif kind == "role":
+                    roles.add(principal)
+                else:
+                    owners |= model.users_of(*rule.owned_by)
             elif not exclude_each_other(self._criteria_node(definition, rule.criteria), within):
                 return None
-        parts = len(owners) + 1
-        if parts > MAX_BRANCHES or (ordered and (1 + parts / PAGE) * len(owners) >= max(1, len(model.users))):
-            return None
-        others = or_(table.c.owner.is_(None), table.c.owner.not_in(sorted(owners)))
-        return [
-            *(table.c.owner == owner for owner in sorted(owners)),
-            and_(others, self._shared(user, definition, table, READ)),
-        ]
+        people = {role: model.users_of("role", role, False) for role in sorted(roles)}
+        return owners, {role: them for role, them in people.items() if them}
 
     def write_filter(
         self, actor: Actor, definition: ObjectDef, table: Table, action: str
