@@ -28,6 +28,7 @@ def test_create_custom_object_makes_a_real_table(api: Api, platform: Platform) -
     assert response.json()["custom"] is True
     assert columns_of(platform, "obj_x_equipment") == {
         "id", "owner", "created_at", "created_by", "updated_at", "updated_by", "version", "deleted_at",
+        "owner_role",  # the owner's role, kept by the engine for reading per role (decisions/0017)
     }  # fmt: skip
 
 
