@@ -67,6 +67,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES, help="an administrator's PostgreSQL URL")
     parser.add_argument("--output", type=Path, default=Path("docs/benchmarks-security.md"), help="the report")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--sqlite-path", type=Path, default=WORK_DIR / "bench-security.db", help="the SQLite file")
+    parser.add_argument("--postgres-database", default=POSTGRES_DATABASE, help="the PostgreSQL database's name")
     parser.add_argument("--keep", action="store_true", help="keep the databases afterwards (for inspection)")
     parser.add_argument("--reuse", action="store_true",
                         help="measure the databases an earlier run kept (--keep) instead of loading new ones")  # fmt: skip
@@ -269,6 +271,8 @@ class DatabaseRun:
     plans: dict[str, str] = field(default_factory=dict)
     sql: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    statuses: list[str] = field(default_factory=list)  # of each timed request, in order
+    arms: dict[tuple[str, str], int] = field(default_factory=dict)  # (user, status) → SELECTs the list query unites
 
 
 class Capture:
@@ -309,6 +313,7 @@ def measure(p: Platform, run: DatabaseRun, kind: str, requests: int, seed: int) 
         for item in params[:10]:
             timed_list(p, user.user_id, item.body())
     log(f"{run.name}: {requests} list requests per user, users in turns")
+    run.statuses = [item.status for item in params[10:]]
     for index, item in enumerate(params[10:]):
         for user in run.users if index % 2 == 0 else list(reversed(run.users)):
             user.times.append(timed_list(p, user.user_id, item.body())[0])
@@ -326,6 +331,7 @@ def measure(p: Platform, run: DatabaseRun, kind: str, requests: int, seed: int) 
         mine = {**everything, "filter": {"field": "owner", "op": "eq", "value": user.user_id}}
         user.owned = int(listing_total(run_listing(p, Actor(user.user_id), OBJECT, mine)))
     explain(p, run, kind, params[10])
+    count_arms(p, run, params[10:])
 
 
 def listing_total(result: Any) -> Any:
@@ -357,6 +363,36 @@ def explain(p: Platform, run: DatabaseRun, kind: str, item: ListParams) -> None:
     event.remove(p.db.engine, "before_cursor_execute", capture.hear)
 
 
+def count_arms(p: Platform, run: DatabaseRun, params: list[ListParams]) -> None:
+    """How many SELECTs each user's list query unites, for a page of each status (1: the single predicate)."""
+    capture = Capture(p)
+    for status in dict.fromkeys(run.statuses):
+        item = next(item for item in params if item.status == status)
+        for user in run.users:
+            with capture.capturing() as statements:
+                run_listing(p, Actor(user.user_id), OBJECT, item.body())
+            listed = [sql for sql, _args in statements if TABLE in sql and "ORDER BY" in sql.upper()]
+            run.arms[(user.label, status)] = listed[-1].count(f"FROM {TABLE}") if listed else 0
+    event.remove(p.db.engine, "before_cursor_execute", capture.hear)
+
+
+def by_status(run: DatabaseRun) -> list[str]:
+    """p50 per page status, against the administrator's, with the number of SELECTs the query unites."""
+    statuses = list(dict.fromkeys(run.statuses))
+    lines = ["### By page status: p50 ms (÷ administrator's), SELECTs united", "",
+             "| user | " + " | ".join(statuses) + " |", "|---|" + "---:|" * len(statuses)]  # fmt: skip
+
+    def p50(user: UserRun, status: str) -> float:
+        return percentile([ms for ms, s in zip(user.times, run.statuses, strict=True) if s == status], 0.5)
+
+    admin = run.users[0]
+    for user in run.users:
+        cells = [f"{p50(user, s):.1f} ({p50(user, s) / p50(admin, s):.2f}×), {run.arms.get((user.label, s), 0)}"
+                 for s in statuses]  # fmt: skip
+        lines.append(f"| {user.label} | " + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
 # -- one database --------------------------------------------------------------------------------------------------
 def kept_users(p: Platform) -> list[UserRun]:
     """build_org makes users in order: the regional managers are user008–user015, team 2's first rep user041."""
@@ -371,9 +407,7 @@ def run_database(kind: str, args: argparse.Namespace) -> DatabaseRun:
         return reuse_database(kind, args)
     started = time.monotonic()
     log(f"{NAMES[kind]}: fresh database and migration")
-    with fresh_database(
-        kind, WORK_DIR / "bench-security.db", args.postgres_url, POSTGRES_DATABASE, keep=args.keep
-    ) as url:
+    with fresh_database(kind, args.sqlite_path, args.postgres_url, args.postgres_database, keep=args.keep) as url:
         p = build_platform(Settings(database_url=url))
         try:
             p.migrate()
@@ -415,7 +449,7 @@ def run_database(kind: str, args: argparse.Namespace) -> DatabaseRun:
 def reuse_database(kind: str, args: argparse.Namespace) -> DatabaseRun:
     started = time.monotonic()
     with bench_database(
-        kind, WORK_DIR / "bench-security.db", args.postgres_url, POSTGRES_DATABASE, keep=True, reuse=True
+        kind, args.sqlite_path, args.postgres_url, args.postgres_database, keep=True, reuse=True
     ) as url:
         p = build_platform(Settings(database_url=url))
         try:
@@ -492,8 +526,9 @@ def render(runs: list[DatabaseRun], args: argparse.Namespace, pending: list[str]
                 f"| {ratio50:.2f}× | {ratio95:.2f}× | {verdict} | {percentile(user.count_times, 0.5):.1f} |"
             )
         lines += ["", *[f"- {fact}" for fact in run.facts], f"- Run time for this database: {run.seconds:,.0f} s.", ""]
+        lines += by_status(run)
         plan_kind = "EXPLAIN QUERY PLAN" if run.name == "SQLite" else "EXPLAIN (ANALYZE, BUFFERS)"
-        for label in ("sales rep", "administrator"):
+        for label in ("sales rep", "regional manager", "administrator"):
             if label in run.plans:
                 lines += [f"### {plan_kind}, {label}'s list page", "", "```", run.plans[label], "```", ""]
         if "sales rep" in run.sql:
