@@ -3,6 +3,7 @@ per process. Modules plug in through ``Module``; the engine never imports them."
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,8 +25,11 @@ from huitong.engine.records.service import Clock, RecordService, utc_now
 from huitong.engine.security import sharing  # noqa: F401 - registers its check before a field is deleted
 from huitong.engine.security.access import AccessPolicy
 from huitong.engine.security.policy import SecurityPolicy
+from huitong.engine.security.users import system_actor
 from huitong.engine.summaries.model import Summary
 from huitong.engine.summaries.upkeep import Summaries
+
+log = logging.getLogger("huitong.jobs")
 
 
 @dataclass(frozen=True)
@@ -248,6 +252,15 @@ class Platform:
 
     def filter_env(self) -> FilterEnv:
         return FilterEnv(now=self.clock(), zone=self.zone)
+
+    def job_actor(self, job: str) -> Actor | None:
+        """Whom a periodic job acts as: the first active administrator. None when there is none (logged): the job
+        then does nothing, as no one may answer for its changes."""
+        with self.db.read() as connection:
+            actor = system_actor(connection)
+        if actor is None:
+            log.warning("%s: no active administrator to act as; nothing done", job)
+        return actor
 
     def now(self) -> datetime:
         return self.clock()

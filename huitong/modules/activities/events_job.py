@@ -8,7 +8,6 @@ from datetime import timedelta
 
 from huitong.engine.platform import Platform
 from huitong.engine.query.listing import Listing
-from huitong.engine.security.users import system_actor
 from huitong.modules.activities.home import iso
 from huitong.modules.activities.objects import RELATIONS
 from huitong.modules.activities.rollup import roll_up_activity
@@ -18,8 +17,7 @@ BATCH = 500
 
 
 def run(platform: Platform) -> int:
-    with platform.db.read() as connection:
-        keeper = system_actor(connection)
+    keeper = platform.job_actor("past events")
     if keeper is None:
         return 0
     now = platform.now()

@@ -26,7 +26,6 @@ from huitong.engine.meta.schema import Schema
 from huitong.engine.notices import Notice, notice_params
 from huitong.engine.platform import Platform
 from huitong.engine.records.context import Actor
-from huitong.engine.security.users import system_actor
 from huitong.modules.activities.calendar_data import iso, read, zones_of
 from huitong.modules.activities.moments import instant
 from huitong.modules.activities.objects import OPEN_TASK
@@ -59,8 +58,7 @@ class Due:
 
 def run(platform: Platform) -> int:
     """Send what is due now; returns how many reminders this run claimed (0 for those another worker got)."""
-    with platform.db.read() as connection:
-        keeper = system_actor(connection)
+    keeper = platform.job_actor("reminders")
     if keeper is None:
         return 0
     now = platform.now()

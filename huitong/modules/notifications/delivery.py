@@ -123,8 +123,7 @@ def waiting(platform: Platform) -> list[dict[str, Any]]:
 
 def claim(platform: Platform, candidate: Mapping[str, Any]) -> bool:
     """Take the notification for this worker, in a transaction of its own (committed before anything is sent)."""
-    with platform.db.read() as connection:
-        keeper = system_actor(connection)
+    keeper = platform.job_actor("notification delivery")
     if keeper is None:
         return False
     try:

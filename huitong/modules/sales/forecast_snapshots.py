@@ -21,7 +21,6 @@ from huitong.engine.meta.declare import field, standard_object
 from huitong.engine.platform import PeriodicJob, Platform
 from huitong.engine.query.aggregate import Aggregation
 from huitong.engine.records.context import Actor
-from huitong.engine.security.users import system_actor
 from huitong.modules.sales.forecast import forecast, money
 from huitong.modules.sales.process_store import list_records
 
@@ -60,10 +59,8 @@ def months_from(day: date, count: int) -> tuple[date, date]:
 
 def take(platform: Platform) -> int:
     """This week's snapshot, unless it is taken; the number of snapshot records written."""
-    with platform.db.read() as connection:
-        keeper = system_actor(connection)
+    keeper = platform.job_actor("forecast snapshot")
     if keeper is None:
-        log.warning("forecast snapshot: no active administrator to act as; nothing done")
         return 0
     today = platform.now().astimezone(platform.zone).date()
     monday = week_start(today)

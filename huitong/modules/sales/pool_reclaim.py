@@ -23,7 +23,6 @@ from huitong.engine.notices import Notice, notice_params
 from huitong.engine.platform import PeriodicJob, Platform
 from huitong.engine.query.listing import Listing
 from huitong.engine.records.context import Actor, WriteContext
-from huitong.engine.security.users import system_actor
 from huitong.modules.sales.pool_records import Rules, moving
 
 log = logging.getLogger("huitong.sales.pools")
@@ -32,10 +31,8 @@ BATCH = 200
 
 def run(platform: Platform) -> int:
     """Warn, then reclaim, pool by pool; the number of records handled."""
-    with platform.db.read() as connection:
-        keeper = system_actor(connection)
+    keeper = platform.job_actor("pool reclaim")
     if keeper is None:
-        log.warning("pool reclaim: no active administrator to act as; nothing done")
         return 0
     handled = 0
     with use_locale(keeper.locale):

@@ -8,7 +8,6 @@ sets ``overdue_notified_at``. The deal list can filter on both fields ("overdue 
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from typing import Any
 
@@ -17,17 +16,12 @@ from huitong.engine.jobs.sweep import sweep
 from huitong.engine.notices import Notice, notice_params
 from huitong.engine.platform import PeriodicJob, Platform
 from huitong.engine.records.context import WriteContext
-from huitong.engine.security.users import system_actor
 from huitong.engine.web.cells import user_names
-
-log = logging.getLogger("huitong.sales.overdue")
 
 
 def run(platform: Platform) -> int:
-    with platform.db.read() as connection:
-        keeper = system_actor(connection)
+    keeper = platform.job_actor("overdue deals")
     if keeper is None:
-        log.warning("overdue deals: no active administrator to act as; nothing done")
         return 0
     condition = {"and": [{"field": "status", "op": "eq", "value": "open"},
                          {"field": "stage_due_at", "op": "lt", "value": instant(platform.now())},

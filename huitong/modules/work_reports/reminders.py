@@ -12,7 +12,6 @@ from huitong.engine.i18n import N_
 from huitong.engine.notices import Notice, notice_params
 from huitong.engine.platform import Platform
 from huitong.engine.records.context import Actor
-from huitong.engine.security.users import system_actor
 from huitong.engine.system_tables import users
 from huitong.modules.work_reports.objects import DAILY, SUBMITTED
 from huitong.modules.work_reports.periods import period_of
@@ -51,8 +50,7 @@ def run(platform: Platform) -> int:
     today = platform.now().astimezone(platform.zone).date()
     if today.weekday() >= 5:  # Saturday and Sunday: whoever works them writes without being chased
         return 0
-    with platform.db.read() as connection:
-        keeper = system_actor(connection)
+    keeper = platform.job_actor("work report reminder")
     if keeper is None:
         return 0
     period = period_of(DAILY, today)
