@@ -212,11 +212,7 @@ class Listing:
         ):
             return None  # no (owner, field, id) index gives this order
         builder = self.builder
-        # PostgreSQL plans each part from its row estimates: a role's part it expects to give fewer rows than a
-        # page it reads whole (a rep's neighbouring team: 39,000 records for 50), so there parts stay per owner.
-        parts = builder.access.read_branches(
-            builder.actor, self.definition, builder.table, self.node, by_role=dialect != "postgresql"
-        )
+        parts = builder.access.read_branches(builder.actor, self.definition, builder.table, self.node)
         if not parts:
             return None
         reach, order = self.limit + 1 + (self.offset or 0), self.order_by(keys, dialect)

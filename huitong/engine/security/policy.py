@@ -131,8 +131,8 @@ class SecurityPolicy(AccessPolicy):
         the list's filter does not rule out keeps the single predicate (decisions/0006, 0017). An aggregate reads
         every row of its parts, never more than the single predicate tests, so for it (``ordered=False``) only the
         number of parts is bounded. ``by_role=False`` gives a part per person instead of per role (search reads
-        terms kept per owner). A role's part also names its people, so a record whose ``owner_role`` were stale
-        could only be missed, never shown to the wrong manager.
+        terms kept per owner). A role's part trusts ``owner_role``, which the record service keeps equal to the
+        owner's role in every write and role change (engine/records/owner_roles.py).
         """
         model, user = self._context(actor)
         grant = user.grant(definition.name)
@@ -157,12 +157,7 @@ class SecurityPolicy(AccessPolicy):
         others = or_(table.c.owner.is_(None), table.c.owner.not_in(sorted(everyone)))
         return [
             *(table.c.owner == owner for owner in sorted(owners)),
-            # ``owner + 0``: the people are a check on each row the role's index gives, not a second index to combine
-            # (PostgreSQL would read every record of the role through both, then sort them).
-            *(
-                and_(table.c[OWNER_ROLE] == role, (table.c.owner + 0).in_(sorted(people)))
-                for role, people in roles.items()
-            ),
+            *(table.c[OWNER_ROLE] == role for role in roles),
             and_(others, self._shared(user, definition, table, READ)),
         ]
 
