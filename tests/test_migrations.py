@@ -36,6 +36,15 @@ def build_first_release(url: str) -> None:
     database.dispose()
 
 
+def migrated_first_release(templates: Templates, backend: str, clock: FakeClock) -> tuple[str, Platform]:
+    """A first-release database of this backend brought to today's release: its URL and platform."""
+    url = templates.empty(backend)
+    build_first_release(url)
+    platform = Platform(Settings(database_url=url), MODULES, clock=clock)
+    platform.migrate()
+    return url, platform
+
+
 def test_a_first_release_database_upgrades_in_place(templates: Templates, backend: str, clock: FakeClock) -> None:
     # given: an empty database of this backend brought to the first revision only, with two users
     url = templates.empty(backend)
@@ -59,10 +68,7 @@ def test_a_first_release_database_upgrades_in_place(templates: Templates, backen
 
 def test_search_terms_learn_their_owners_when_upgraded(templates: Templates, backend: str, clock: FakeClock) -> None:
     # given: a database at the two 0004 revisions, whose search terms were written before terms had owners
-    url = templates.empty(backend)
-    build_first_release(url)
-    platform = Platform(Settings(database_url=url), MODULES, clock=clock)
-    platform.migrate()
+    url, platform = migrated_first_release(templates, backend, clock)
     contact = platform.records.create(Actor(1), "contact", {"name": "张三丰"})
     config = alembic_config()
     with platform.db.engine.begin() as connection:
@@ -82,10 +88,7 @@ def test_search_terms_learn_their_owners_when_upgraded(templates: Templates, bac
 
 def test_records_learn_their_owners_roles_when_upgraded(templates: Templates, backend: str, clock: FakeClock) -> None:
     # given: a contact owned by a sales rep, in a database brought back to before records carried their owner's role
-    url = templates.empty(backend)
-    build_first_release(url)
-    platform = Platform(Settings(database_url=url), MODULES, clock=clock)
-    platform.migrate()
+    url, platform = migrated_first_release(templates, backend, clock)
     with platform.db.write() as connection:
         role = organization.create_node(connection, "role", {"name": "销售代表", "parent": None}, 1, datetime.now(UTC))
         connection.execute(text("UPDATE users SET role_id = :role WHERE id = 2"), {"role": role["id"]})
