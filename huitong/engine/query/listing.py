@@ -221,7 +221,7 @@ class Listing:
             arm = arm if after is None else arm.where(after)
             # PostgreSQL plans each arm for the rows it may have to give (its own order and limit) and merges the
             # ordered arms; SQLite merges the arms of a compound SELECT … ORDER BY row by row as it stands.
-            arms.append(arm if dialect == "sqlite" else select(arm.order_by(*order).limit(reach).subquery()))
+            arms.append(arm if dialect == "sqlite" else arm.order_by(*order).limit(reach))
         pages = union_all(*arms)
         names = {f.text for f in self.fields}
         labels = [p.text if p.text in names else f"_sort{i}" for i, (_c, _d, p) in enumerate(keys)]
