@@ -154,7 +154,11 @@ class SecurityPolicy(AccessPolicy):
         parts = len(owners) + len(roles) + 1
         if parts > MAX_BRANCHES or (ordered and (1 + parts / PAGE) * len(everyone) >= max(1, len(model.users))):
             return None
-        others = or_(table.c.owner.is_(None), table.c.owner.not_in(sorted(everyone)))
+        # the rest shared: no owner, or an owner none of the parts reads (a role's people as its owner_role)
+        elsewhere = [table.c.owner.not_in(sorted(owners))]
+        if roles:
+            elsewhere.append(or_(table.c[OWNER_ROLE].is_(None), table.c[OWNER_ROLE].not_in(sorted(roles))))
+        others = or_(table.c.owner.is_(None), and_(*elsewhere))
         return [
             *(table.c.owner == owner for owner in sorted(owners)),
             *(table.c[OWNER_ROLE] == role for role in roles),
