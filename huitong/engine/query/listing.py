@@ -14,7 +14,18 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import ColumnElement, CompoundSelect, Connection, and_, false, func, or_, select, true, union_all
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Connection,
+    and_,
+    bindparam,
+    false,
+    func,
+    or_,
+    true,
+    union_all,
+)
 
 from huitong.engine.errors import FieldError, bad_request
 from huitong.engine.i18n import _
@@ -215,7 +226,8 @@ class Listing:
         parts = builder.access.read_branches(builder.actor, self.definition, builder.table, self.node)
         if not parts:
             return None
-        reach, order = self.limit + 1 + (self.offset or 0), self.order_by(keys, dialect)
+        # one LIMIT parameter shared by every part: fewer parameters to send and convert
+        reach, order = bindparam("part_limit", self.limit + 1 + (self.offset or 0)), self.order_by(keys, dialect)
         arms = []
         for arm in builder.select_parts(columns, self.node, parts):
             arm = arm if after is None else arm.where(after)
