@@ -227,7 +227,8 @@ class Listing:
         if not parts:
             return None
         # one LIMIT parameter shared by every part: fewer parameters to send and convert
-        reach, order = bindparam("part_limit", self.limit + 1 + (self.offset or 0)), self.order_by(keys, dialect)
+        reach: Any = bindparam("part_limit", self.limit + 1 + (self.offset or 0))
+        order = self.order_by(keys, dialect)
         arms = []
         for arm in builder.select_parts(columns, self.node, parts):
             arm = arm if after is None else arm.where(after)
