@@ -28,11 +28,22 @@ def org(equipment: Api, platform: Platform) -> Org:
 class Statements:
     def __init__(self, platform: Platform) -> None:
         self.seen: list[str] = []
+        self.parameters: list[Any] = []
         self.engine = platform.db.engine
         event.listen(self.engine, "before_cursor_execute", self.hear)
 
-    def hear(self, _conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+    def hear(self, _conn: Any, _cursor: Any, statement: str, parameters: Any, *_rest: Any) -> None:
         self.seen.append(statement)
+        self.parameters.append(parameters)
+
+    def clear(self) -> None:
+        self.seen.clear()
+        self.parameters.clear()
+
+    def last_list(self) -> tuple[str, Any]:
+        return next(
+            (s, p) for s, p in zip(reversed(self.seen), reversed(self.parameters), strict=True) if s in self.lists()
+        )
 
     def lists(self) -> list[str]:
         return [s for s in self.seen if "obj_x_equipment" in s and "ORDER BY" in s and "count(" not in s]
@@ -74,7 +85,7 @@ def test_a_managers_list_is_merged_per_role_and_owner_and_pages_exactly_like_the
     visible = {"E-EAST-M", "E-WANG-1", "E-WANG-2", "E-ZHAO-1"}
     want = expected(org, visible, body)
     assert len(want) == 4
-    statements.seen.clear()
+    statements.clear()
     for limit in (1, 2, 3, 50):
         assert page_through(org["east_mgr"], body, limit) == want
     assert statements.lists() and all(statements.merged())
@@ -90,7 +101,7 @@ def test_a_rep_moved_to_another_team_takes_their_records_to_the_new_manager(
     ok(org.admin.patch(f"/api/v1/security/users/{org.users['wang']}", {"role": org.roles["north_rep"]}))
     east = expected(org, {"E-EAST-M", "E-ZHAO-1"}, body)
     north = expected(org, {"E-NORTH-M", "E-LIU-1", "E-FORMER", "E-WANG-1", "E-WANG-2"}, body)
-    statements.seen.clear()
+    statements.clear()
     # then: his records went with him, read by the north manager and no longer by the east one
     assert page_through(org["east_mgr"], body, 2) == east
     assert page_through(org["north_mgr"], body, 2) == north
@@ -108,7 +119,7 @@ def test_a_record_given_to_another_team_goes_to_that_teams_manager(org: Org, sta
     body = {"sort": [{"field": "x_serial", "dir": "desc"}]}
     east = expected(org, {"E-EAST-M", "E-WANG-1", "E-WANG-2"}, body)
     north = expected(org, {"E-NORTH-M", "E-LIU-1", "E-FORMER", "E-ZHAO-1"}, body)
-    statements.seen.clear()
+    statements.clear()
     assert page_through(org["east_mgr"], body, 3) == east
     assert page_through(org["north_mgr"], body, 3) == north
     assert statements.lists() and all(statements.merged())
@@ -128,22 +139,64 @@ def test_a_sort_no_owner_index_serves_keeps_the_single_predicate(org: Org, state
     assert statements.lists() and not any(statements.merged())
 
 
-def test_a_criteria_rule_is_left_out_only_where_the_filter_rules_it_out(org: Org, statements: Statements) -> None:
+def rule_indexes(platform: Platform) -> set[str]:
+    return {
+        i["name"] for i in inspect(platform.db.engine).get_indexes("obj_x_equipment") if i["name"].startswith("sx_")
+    }
+
+
+def test_a_criteria_rule_is_one_more_part_read_through_its_partial_index(
+    org: Org, statements: Statements, platform: Platform
+) -> None:
     ok(patch(org.admin, org.admin, org.equipment["E-LIU-1"], {"x_status": "retired"}))
-    ok(org.admin.post("/api/v1/security/sharing-rules", {
+    rule = ok(org.admin.post("/api/v1/security/sharing-rules", {
         "object": "x_equipment", "criteria": {"field": "x_status", "op": "eq", "value": "retired"},
         "share_with": {"role": org.roles["east_rep"]}, "access": "read",
-    }), 201)  # fmt: skip
-    sort = {"sort": [{"field": "x_serial", "dir": "asc"}]}
+    }), 201)["id"]  # fmt: skip
+    assert {f"sx_{rule}_id", f"sx_{rule}_x_serial", f"sx_{rule}_created_at"} <= rule_indexes(platform)
+    sort = {"sort": [{"field": "x_serial", "dir": "desc"}]}
     active = {**sort, "filter": {"field": "x_status", "op": "eq", "value": "active"}}
     retired = {**sort, "filter": {"field": "x_status", "op": "in", "value": ["retired", "repair"]}}
-    want = expected(org, {"E-WANG-1", "E-WANG-2"}, active)
-    statements.seen.clear()
-    assert page_through(org["wang"], active, 1) == want
-    assert statements.lists() and all(statements.merged())  # the rule cannot match an active record
-    statements.seen.clear()
-    assert page_through(org["wang"], retired, 1) == ["E-LIU-1"]
-    assert statements.lists() and not any(statements.merged())  # it may: one predicate with the rule
+    for body, visible in ((active, {"E-WANG-1", "E-WANG-2"}), (retired, {"E-LIU-1"}),
+                          (sort, {"E-WANG-1", "E-WANG-2", "E-LIU-1"})):  # fmt: skip
+        want = expected(org, visible, body)
+        statements.clear()
+        assert page_through(org["wang"], body, 1) == want
+        assert statements.lists() and all(statements.merged())
+        # the rule's part (where the filter leaves it) says its values outright, as its partial index does
+        assert all(("'retired'" in sql) == (body is not active) for sql in statements.lists())
+    if platform.db.engine.dialect.name == "sqlite":
+        sql, parameters = statements.last_list()
+        with platform.db.read() as connection:
+            plan = " ".join(str(row[3]) for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, parameters))
+        assert f"sx_{rule}_x_serial" in plan
+    assert org.admin.delete(f"/api/v1/security/sharing-rules/{rule}").status_code in (200, 204)
+    assert not rule_indexes(platform)
+
+
+def test_a_criteria_rule_on_relative_dates_keeps_the_single_predicate(
+    org: Org, statements: Statements, platform: Platform
+) -> None:
+    ok(org.admin.post("/api/v1/security/sharing-rules", {
+        "object": "x_equipment", "criteria": {"field": "created_at", "op": "eq", "value": "this_year"},
+        "share_with": {"role": org.roles["east_rep"]}, "access": "read",
+    }), 201)  # fmt: skip
+    assert not rule_indexes(platform)  # "this year" means another year next year
+    body = {"sort": [{"field": "x_serial", "dir": "asc"}]}
+    assert page_through(org["wang"], body, 2) == [serial for serial in page_through(org.admin, body, 100)]
+    assert statements.lists() and not any(statements.merged())
+
+
+def test_a_rules_index_on_a_field_goes_with_the_field(org: Org, platform: Platform) -> None:
+    spec = {"name": "x_code", "type": "text", "label": {"en": "Code", "zh_CN": "编码"}, "indexed": True}
+    ok(org.admin.post("/api/v1/meta/objects/x_equipment/fields", spec), 201)
+    rule = ok(org.admin.post("/api/v1/security/sharing-rules", {
+        "object": "x_equipment", "criteria": {"field": "x_status", "op": "eq", "value": "retired"},
+        "share_with": {"role": org.roles["east_rep"]}, "access": "read",
+    }), 201)["id"]  # fmt: skip
+    assert f"sx_{rule}_x_code" in rule_indexes(platform)
+    assert org.admin.delete("/api/v1/meta/objects/x_equipment/fields/x_code").status_code in (200, 204)
+    assert f"sx_{rule}_x_code" not in rule_indexes(platform) and f"sx_{rule}_x_serial" in rule_indexes(platform)
 
 
 def test_indexed_and_unique_fields_get_an_owner_index_that_goes_with_the_field(org: Org, platform: Platform) -> None:

@@ -22,7 +22,10 @@ from huitong.engine.meta.types.base import FilterEnv
 from huitong.engine.notices import Notices, NoticeSink
 from huitong.engine.records.context import Actor, Hooks
 from huitong.engine.records.service import Clock, RecordService, utc_now
-from huitong.engine.security import sharing  # noqa: F401 - registers its check before a field is deleted
+from huitong.engine.security import (
+    rule_indexes,
+    sharing,  # noqa: F401 - registers its check before a field is deleted
+)
 from huitong.engine.security.access import AccessPolicy
 from huitong.engine.security.policy import SecurityPolicy
 from huitong.engine.security.users import system_actor
@@ -270,6 +273,7 @@ class Platform:
 
         upgrade(self.db, self.standard_objects)
         self.cache.forget()
+        rule_indexes.create_missing(self.db, self.filter_env())
         with self.db.write() as connection:
             self.summaries.build_missing(connection, self.cache.current(connection))
 

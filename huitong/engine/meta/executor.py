@@ -35,6 +35,7 @@ from huitong.engine.meta.schema import (
     system_fields,
     unique_index_name,
 )
+from huitong.engine.security import rule_indexes
 from huitong.engine.security.audit import security_changed
 from huitong.engine.security.tables import (
     field_permissions,
@@ -220,6 +221,7 @@ class _Executor:
             role_index_name(owner.table_name, definition.name),
         ):
             self.operations.drop_index(name, table_name=owner.table_name, if_exists=True)
+        rule_indexes.drop(self.connection, owner.table_name, field_name=definition.name)
 
 
 _SYSTEM = system_fields()

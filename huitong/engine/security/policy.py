@@ -25,8 +25,9 @@ from huitong.engine.meta.types.base import FilterEnv
 from huitong.engine.query.criteria import compile_criteria, read_criteria
 from huitong.engine.query.exclusion import exclude_each_other
 from huitong.engine.records.context import Actor
+from huitong.engine.security import rule_indexes
 from huitong.engine.security.access import AccessPolicy
-from huitong.engine.security.model import SecurityCache, SecurityModel, UserContext
+from huitong.engine.security.model import Rule, SecurityCache, SecurityModel, UserContext
 from huitong.engine.security.tables import record_shares
 
 READ, READ_WRITE = "read", "read_write"
@@ -127,8 +128,9 @@ class SecurityPolicy(AccessPolicy):
         the same order (``(owner_role, field, id)`` and ``(owner, field, id)`` indexes) and merged, it reads about
         what the administrator's page reads, plus the rows each part reads past the page's end: ``1 + parts /
         PAGE`` times. The parts are chosen when that is below ``1 / share`` (the share of the organization's people
-        whose records the user reads); sharing rules by criteria have no index to be read in order by, so a rule
-        the list's filter does not rule out keeps the single predicate (decisions/0006, 0017). An aggregate reads
+        whose records the user reads). A rule by criteria that the list's filter does not rule out is one more
+        part, read through the rule's partial indexes; a rule on relative dates has none and keeps the single
+        predicate (rule_indexes.py; decisions/0006, 0017, 0018). An aggregate reads
         every row of its parts, never more than the single predicate tests, so for it (``ordered=False``) only the
         number of parts is bounded. ``by_role=False`` gives a part per person instead of per role (search reads
         terms kept per owner). A role's part trusts ``owner_role``, which the record service keeps equal to the
@@ -146,33 +148,47 @@ class SecurityPolicy(AccessPolicy):
         reached = self._people_reached(model, user, definition, within, default.grant_via_hierarchy)
         if reached is None:
             return None
-        owners, roles = reached
+        owners, roles, rules = reached
         if not by_role:
+            if rules:
+                return None  # search terms are kept per owner: a rule's records have no such part
             owners, roles = owners.union(*roles.values()), {}
         everyone = owners.union(*roles.values())
         owners = {owner for owner in owners if owner not in model.users or model.users[owner].role_id not in roles}
-        parts = len(owners) + len(roles) + 1
+        parts = len(owners) + len(roles) + len(rules) + 1
         if parts > MAX_BRANCHES or (ordered and (1 + parts / PAGE) * len(everyone) >= max(1, len(model.users))):
             return None
-        # the rest shared: no owner, or an owner none of the parts reads (a role's people as its owner_role)
-        elsewhere = [table.c.owner.not_in(sorted(owners))]
+        # the rest: no owner, or an owner none of the parts above reads (a role's people by their records' role)
+        elsewhere: list[ColumnElement[bool]] = [table.c.owner.not_in(sorted(owners))]
         if roles:
             elsewhere.append(or_(table.c[OWNER_ROLE].is_(None), table.c[OWNER_ROLE].not_in(sorted(roles))))
         others = or_(table.c.owner.is_(None), and_(*elsewhere))
+        # a rule's part: its records of those others, less an earlier rule's (each read by its partial index)
+        matching = [self._rule_records(model, definition, table, rule) for rule in rules]
+        earlier = [not_(func.coalesce(condition, false())) for condition in matching]
         return [
             *(table.c.owner == owner for owner in sorted(owners)),
             *(table.c[OWNER_ROLE] == role for role in roles),
-            and_(others, self._shared(user, definition, table, READ)),
+            *(and_(condition, others, *earlier[:index]) for index, condition in enumerate(matching)),
+            and_(others, *earlier, self._shared(user, definition, table, READ)),
         ]
+
+    def _rule_records(self, model: SecurityModel, definition: ObjectDef, table: Table, rule: Rule) -> Any:
+        """The records a rule by criteria shares, its values written out so that its partial indexes serve."""
+        condition = rule_indexes.literal(self._criteria(definition, table, rule.criteria))
+        if rule.owned_by is None:
+            return condition
+        return and_(table.c.owner.in_(sorted(model.users_of(*rule.owned_by))), condition)
 
     def _people_reached(
         self, model: SecurityModel, user: UserContext, definition: ObjectDef, within: Any, hierarchy: bool
-    ) -> tuple[set[int], dict[int, frozenset[int]]] | None:
-        """Whose records the user reads as people (themselves, owner-group rules by department or group) and as
-        whole roles (below theirs, owner-group rules by role), each role with its people; None when a rule by
-        criteria the filter ``within`` does not rule out lets in records of anyone."""
+    ) -> tuple[set[int], dict[int, frozenset[int]], list[Rule]] | None:
+        """Whose records the user reads as people (themselves, owner-group rules by department or group), as whole
+        roles (below theirs, owner-group rules by role), each role with its people, and the rules by criteria the
+        filter ``within`` does not rule out; None when one of those has no partial indexes (rule_indexes.py)."""
         owners = {user.user_id}
         roles: set[int] = set()
+        rules: list[Rule] = []
         if hierarchy and user.role_id is not None:
             roles |= model.roles_under(user.role_id, including=False)
         for rule in model.rules_for(definition.name):
@@ -187,9 +203,11 @@ class SecurityPolicy(AccessPolicy):
                 else:
                     owners |= model.users_of(*rule.owned_by)
             elif not exclude_each_other(self._criteria_node(definition, rule.criteria), within):
-                return None
+                if not rule_indexes.indexable(rule.criteria):
+                    return None
+                rules.append(rule)
         people = {role: model.users_of("role", role, False) for role in sorted(roles)}
-        return owners, {role: them for role, them in people.items() if them}
+        return owners, {role: them for role, them in people.items() if them}, rules
 
     def write_filter(
         self, actor: Actor, definition: ObjectDef, table: Table, action: str

@@ -1,0 +1,101 @@
+"""Partial indexes of a sharing rule by criteria: its records in the order of each sortable indexed field.
+
+"Won deals in the east → the east sales department" shares records of any owner, so no owner or role index gives
+them in a list's order. Each such rule gets, per field that has an owner index (``has_owner_index``) and for the
+default order by id, an index on ``(field, id)`` holding only the rule's live records (``WHERE deleted_at IS NULL
+AND <criteria>``). A reader's list page then reads the rule's records as one more merged part
+(``SecurityPolicy.read_branches``, decisions/0018), stopping at the page's end.
+
+The indexes only make a part fast; what a part returns never depends on them. Criteria on relative dates
+("closing this month") change meaning every day and get no index: a rule with such criteria keeps the single
+predicate. Made when a rule is created, dropped when it is deleted, and by ``huitong migrate`` for rules that
+predate them (``create_missing``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, Index, MetaData, and_, inspect, select
+from sqlalchemy.sql import visitors
+
+from huitong.engine.db import Database
+from huitong.engine.meta.model import ObjectDef
+from huitong.engine.meta.registry import lock_metadata
+from huitong.engine.meta.schema import Schema, build_table, has_owner_index
+from huitong.engine.meta.types.base import FilterEnv
+from huitong.engine.query import relative_dates
+from huitong.engine.query.criteria import compile_criteria
+from huitong.engine.security.tables import sharing_rules
+
+PREFIX = "sx_"
+
+
+def indexable(criteria: Any) -> bool:
+    """Whether criteria mean the same every day: no relative date anywhere in them."""
+    if isinstance(criteria, dict):
+        return all(indexable(value) for value in criteria.values())
+    if isinstance(criteria, list):
+        return all(indexable(value) for value in criteria)
+    return criteria is not None and not relative_dates.is_relative(criteria)
+
+
+def index_name(rule_id: int, field_name: str) -> str:
+    return f"{PREFIX}{rule_id}_{field_name}"[:63]
+
+
+def literal(condition: Any) -> Any:
+    """The condition with its values written into the SQL: a partial index serves a query only where the planner
+    sees the index's own constants (SQLite never looks into parameters, PostgreSQL not in a generic plan)."""
+
+    def inline(bind: Any) -> None:
+        bind.literal_execute = True
+
+    return visitors.cloned_traverse(condition, {}, {"bindparam": inline})
+
+
+def specs(
+    schema: Schema, definition: ObjectDef, rule_id: int, criteria: Any, env: FilterEnv, dialect: str
+) -> list[Index]:
+    table = build_table(definition, MetaData())  # apart: an index made on a table attaches to it
+    where = and_(table.c.deleted_at.is_(None), compile_criteria(schema, definition, table, criteria, env))
+    options: dict[str, Any] = {f"{dialect}_where": where} if dialect in ("postgresql", "sqlite") else {}
+    found = [Index(index_name(rule_id, "id"), table.c.id, **options)]
+    for field in definition.fields.values():
+        if has_owner_index(field):
+            leading = table.c[field.name].asc().nulls_first() if dialect == "postgresql" else table.c[field.name]
+            found.append(Index(index_name(rule_id, field.name), leading, table.c.id, **options))
+    return found
+
+
+def create(connection: Connection, schema: Schema, rule_id: int, object_name: str, criteria: Any,
+           env: FilterEnv) -> None:  # fmt: skip
+    if criteria is None or not indexable(criteria):
+        return
+    present = {index["name"] for index in inspect(connection).get_indexes(schema.object(object_name).table_name)}
+    for index in specs(schema, schema.object(object_name), rule_id, criteria, env, connection.dialect.name):
+        if index.name not in present:
+            index.create(connection)
+
+
+def drop(connection: Connection, table_name: str, rule_id: int | None = None, field_name: str | None = None) -> None:
+    """Drop the rule indexes of one rule, or of one field (before its column goes), or both."""
+    for index in inspect(connection).get_indexes(table_name):
+        name = str(index["name"])
+        if not name.startswith(PREFIX):
+            continue
+        number, _separator, field = name[len(PREFIX) :].partition("_")
+        if (rule_id is None or number == str(rule_id)) and (field_name is None or field == field_name):
+            connection.exec_driver_sql(f'DROP INDEX IF EXISTS "{name}"')
+
+
+def create_missing(db: Database, env: FilterEnv) -> None:
+    """The indexes of every rule by criteria, where a rule, or a field it should order, came before them."""
+    with db.write() as connection:
+        schema = lock_metadata(connection)
+        rules = connection.execute(
+            select(sharing_rules.c.id, sharing_rules.c.object_name, sharing_rules.c.criteria)
+        ).all()  # fmt: skip
+        for rule in rules:
+            if rule.object_name in schema.objects:
+                create(connection, schema, rule.id, rule.object_name, rule.criteria, env)
