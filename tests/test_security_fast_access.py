@@ -174,6 +174,28 @@ def test_a_criteria_rule_is_one_more_part_read_through_its_partial_index(
     assert not rule_indexes(platform)
 
 
+@pytest.mark.parametrize(
+    "criteria",
+    [{"field": "x_serial", "op": "contains", "value": "LIU"},  # LIKE '%LIU%': a percent sign in the statement
+     {"field": "x_serial", "op": "in", "value": ["E-LIU-1", "it's 100%"]},  # a quote and a percent sign
+     {"and": [{"field": "x_serial", "op": "eq", "value": "E-LIU-1"},  # a date and a moment written out
+              {"field": "x_installed", "op": "gte", "value": "2020-01-01"},
+              {"field": "created_at", "op": "gt", "value": "2020-01-01T08:00:00+08:00"}]}],
+)  # fmt: skip
+def test_a_rules_values_written_into_the_statement_are_quoted(
+    org: Org, statements: Statements, platform: Platform, criteria: dict[str, Any]
+) -> None:
+    rule = ok(org.admin.post("/api/v1/security/sharing-rules", {
+        "object": "x_equipment", "criteria": criteria, "share_with": {"role": org.roles["east_rep"]}, "access": "read",
+    }), 201)["id"]  # fmt: skip
+    assert f"sx_{rule}_x_serial" in rule_indexes(platform)
+    body = {"sort": [{"field": "x_serial", "dir": "asc"}]}
+    want = expected(org, {"E-WANG-1", "E-WANG-2", "E-LIU-1"}, body)
+    statements.clear()
+    assert page_through(org["wang"], body, 1) == want
+    assert statements.lists() and all(statements.merged())
+
+
 def test_a_criteria_rule_on_relative_dates_keeps_the_single_predicate(
     org: Org, statements: Statements, platform: Platform
 ) -> None:
