@@ -2,8 +2,8 @@
 
 "Won deals in the east → the east sales department" shares records of any owner, so no owner or role index gives
 them in a list's order. Each such rule gets, per field that has an owner index (``has_owner_index``) and for the
-default order by id, an index on ``(field, id)`` holding only the rule's live records (``WHERE deleted_at IS NULL
-AND <criteria>``). A reader's list page then reads the rule's records as one more merged part
+default order by id, an index on ``(field, id)`` holding only the records its criteria match (``WHERE <criteria>``).
+A reader's list page then reads the rule's records as one more merged part
 (``SecurityPolicy.read_branches``, decisions/0018), stopping at the page's end.
 
 The indexes only make a part fast; what a part returns never depends on them. Criteria on relative dates
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Index, MetaData, and_, inspect, select
+from sqlalchemy import Connection, Index, MetaData, inspect, select
 from sqlalchemy.sql import visitors
 
 from huitong.engine.db import Database
