@@ -172,6 +172,8 @@ class _Executor:
         definition = action.definition
         owner = ObjectDef(action.object_name, {}, {definition.name: definition}, "id")
         self.drop_indexes(owner, definition)
+        # sharing rules' indexes in this field's order (a rule's criteria cannot name a field being deleted)
+        rule_indexes.drop(self.connection, owner.table_name, field_name=definition.name)
         self.operations.drop_column(owner.table_name, definition.name)
         self.connection.execute(
             delete(field_history)
@@ -221,7 +223,6 @@ class _Executor:
             role_index_name(owner.table_name, definition.name),
         ):
             self.operations.drop_index(name, table_name=owner.table_name, if_exists=True)
-        rule_indexes.drop(self.connection, owner.table_name, field_name=definition.name)
 
 
 _SYSTEM = system_fields()
