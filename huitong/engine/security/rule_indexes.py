@@ -61,7 +61,7 @@ def specs(
     # the criteria alone: PostgreSQL weighs every partial index for every part of a page, and gives up on one at
     # the first clause of its predicate the part does not imply (deleted records only make the index a little larger)
     where = compile_criteria(schema, definition, table, criteria, env)
-    options: dict[str, Any] = {f"{dialect}_where": where} if dialect in ("postgresql", "sqlite") else {}
+    options: dict[str, Any] = {f"{dialect}_where": where}  # sqlite_where or postgresql_where
     found = [Index(index_name(rule_id, "id"), table.c.id, **options)]
     for field in definition.fields.values():
         if has_owner_index(field):
@@ -74,8 +74,9 @@ def create(connection: Connection, schema: Schema, rule_id: int, object_name: st
            env: FilterEnv) -> None:  # fmt: skip
     if criteria is None or not indexable(criteria):
         return
-    present = {index["name"] for index in inspect(connection).get_indexes(schema.object(object_name).table_name)}
-    for index in specs(schema, schema.object(object_name), rule_id, criteria, env, connection.dialect.name):
+    definition = schema.object(object_name)
+    present = {index["name"] for index in inspect(connection).get_indexes(definition.table_name)}
+    for index in specs(schema, definition, rule_id, criteria, env, connection.dialect.name):
         if index.name not in present:
             index.create(connection)
 
@@ -86,8 +87,11 @@ def drop(connection: Connection, table_name: str, rule_id: int | None = None, fi
         name = str(index["name"])
         if not name.startswith(PREFIX):
             continue
-        number, _separator, field = name[len(PREFIX) :].partition("_")
-        if (rule_id is None or number == str(rule_id)) and (field_name is None or field == field_name):
+        number = name[len(PREFIX) :].partition("_")[0]
+        if not number.isdigit() or (rule_id is not None and int(number) != rule_id):
+            continue
+        # compared as made: a long field's name is cut to 63 characters in the index's
+        if field_name is None or name == index_name(int(number), field_name):
             connection.exec_driver_sql(f'DROP INDEX IF EXISTS "{name}"')
 
 
