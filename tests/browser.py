@@ -32,6 +32,7 @@ CHROMIUM_ARGS = [
     "--disable-sync", "--no-first-run", "--disable-quic",
 ]  # fmt: skip
 DESKTOP = {"width": 1366, "height": 900}
+SCRIPT_ERRORS: list[str] = []  # what watch_scripts saw; the browser fixture fails the test that caused any
 PHONE = {"width": 375, "height": 812}
 
 
@@ -85,7 +86,26 @@ def open_page(browser: Browser, server: LiveServer, width: int = DESKTOP["width"
     context = browser.new_context(viewport=viewport, locale=locale, base_url=server.url)
     page = context.new_page()
     page.set_default_timeout(10_000)
+    return watch_scripts(page)
+
+
+def watch_scripts(page: Page) -> Page:
+    """Record the page's uncaught script errors and Alpine's expression errors, which Alpine only logs as warnings:
+    a broken handler (a confirm that never asks, say) otherwise passes every assertion about what it left alone."""
+    page.on("pageerror", lambda error: SCRIPT_ERRORS.append(f"{page.url}: {error}"))
+    page.on("console", lambda message: _console(page, message.text))
     return page
+
+
+def _console(page: Page, text: str) -> None:
+    if text.startswith("Alpine Expression Error"):
+        SCRIPT_ERRORS.append(f"{page.url}: {text}")
+
+
+def take_script_errors() -> list[str]:
+    errors = SCRIPT_ERRORS[:]
+    SCRIPT_ERRORS.clear()
+    return errors
 
 
 def sign_in(page: Page, username: str = "admin") -> None:

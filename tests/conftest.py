@@ -26,7 +26,7 @@ from huitong.engine.notices import Notice
 from huitong.engine.platform import Platform
 from huitong.engine.records.context import Actor, WriteContext
 from huitong.engine.security.users import create_token, create_user
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, LiveServer, require_chromium
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, LiveServer, require_chromium, take_script_errors
 
 POSTGRES_URL = os.environ.get("HUITONG_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 BACKENDS = ["sqlite", "postgresql"]
@@ -280,3 +280,12 @@ def browser() -> Iterator[Browser]:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+@pytest.fixture(autouse=True)
+def no_script_errors(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A browser test fails when a page it opened threw a script error or logged a broken Alpine expression."""
+    take_script_errors()
+    yield
+    if "browser" in request.fixturenames and (errors := take_script_errors()):
+        pytest.fail("script errors in the pages this test opened:\n" + "\n".join(errors), pytrace=False)

@@ -10,7 +10,7 @@ from playwright.sync_api import Browser, expect
 from sqlalchemy import select
 
 from huitong.engine.system_tables import users
-from tests.browser import DESKTOP, PHONE, SCREENSHOTS, LiveServer, open_page, screenshot, sign_in
+from tests.browser import DESKTOP, PHONE, SCREENSHOTS, LiveServer, open_page, screenshot, sign_in, watch_scripts
 
 pytestmark = pytest.mark.xdist_group("browser")
 
@@ -119,7 +119,7 @@ def test_check_in_to_a_visit_from_a_phone(browser: Browser, server: LiveServer) 
     assert visit is not None
     context = browser.new_context(viewport=PHONE, locale="zh-CN", base_url=server.url, permissions=["geolocation"],
                                   geolocation={"latitude": 39.9042, "longitude": 116.4074})  # fmt: skip
-    phone = context.new_page()
+    phone = watch_scripts(context.new_page())
     phone.set_default_timeout(10_000)
     sign_in(phone, "zhouba")
     phone.goto(f"/records/event/{visit}")

@@ -80,6 +80,11 @@ def test_create_edit_and_delete_a_record_with_validation_errors(browser: Browser
     page.wait_for_url(record_address)
     expect(page.locator("main")).to_contain_text("0571-88886666")
 
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("button", name="删除").click()
+    expect(page.get_by_role("heading", name="杭州云杉科技有限公司")).to_be_visible()
+    assert asked == ["确定将此记录移入回收站吗？"] and page.url.endswith(record_address)  # declined: nothing moved
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="删除").click()
     expect(page.get_by_role("status")).to_contain_text("回收站")
