@@ -29,11 +29,14 @@ def test_convert_a_lead_linking_a_looked_up_account(browser: Browser, server: Li
     expect(page.locator(f"input[name=account][value='{twin['id']}']")).to_be_checked()  # the duplicate first
     screenshot(page, "lead-convert")
 
-    page.locator("fieldset:has(input[name=account]) .ts-control").click()
+    look_up = page.locator("fieldset:has(input[name=account]) .ts-wrapper")
+    look_up.locator(".ts-control").click()
     page.keyboard.type("海润集团")
+    # every type-ahead answer is in: a late one may re-open the dropdown, and opening it takes the focus
+    expect(look_up).not_to_have_class(re.compile(r"\bloading\b"))
     page.locator(".ts-dropdown .option", has_text="厦门海润集团总部").click()
     expect(page.locator("input[name=account][value=other]")).to_be_checked()
-    page.wait_for_load_state("networkidle")  # the look-up's last type-ahead answer is in
+    page.locator("#opportunity_amount").click()
     page.locator("#opportunity_amount").fill("260000")
     page.locator("#opportunity_close_date").fill("2026-06-30")
     expect(page.locator("#opportunity_amount")).to_have_value("260000")
