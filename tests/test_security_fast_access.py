@@ -174,6 +174,31 @@ def test_a_criteria_rule_is_one_more_part_read_through_its_partial_index(
     assert not rule_indexes(platform)
 
 
+def test_a_record_two_parts_hold_is_listed_once_on_every_page(org: Org, statements: Statements) -> None:
+    """Wang's own E-WANG-1 and E-LIU-1, shared with Wang by hand, both match a rule shared with Wang's role; the
+    merged page lists each once whatever its size, by cursor and by offset."""
+    for serial in ("E-WANG-1", "E-LIU-1"):
+        ok(patch(org.admin, org.admin, org.equipment[serial], {"x_status": "retired"}))
+    share = {"user": org.users["wang"], "access": "read"}
+    ok(org.admin.post(f"{EQUIPMENT}/{org.equipment['E-LIU-1']}/shares", share), 201)
+    ok(org.admin.post("/api/v1/security/sharing-rules", {
+        "object": "x_equipment", "criteria": {"field": "x_status", "op": "eq", "value": "retired"},
+        "share_with": {"role": org.roles["east_rep"]}, "access": "read",
+    }), 201)  # fmt: skip
+    for direction in ("asc", "desc"):
+        body = {"sort": [{"field": "x_serial", "dir": direction}]}
+        want = expected(org, {"E-WANG-1", "E-WANG-2", "E-LIU-1"}, body)
+        statements.clear()
+        for limit in (1, 2, 50):
+            assert page_through(org["wang"], body, limit) == want
+        by_offset = []
+        for offset in range(4):
+            page = {**body, "fields": ["x_serial"], "limit": 1, "offset": offset}
+            by_offset += [record["x_serial"] for record in ok(org["wang"].post(f"{EQUIPMENT}/query", page))["records"]]
+        assert by_offset == want
+        assert statements.lists() and all(statements.merged())
+
+
 @pytest.mark.parametrize(
     "criteria",
     [{"field": "x_serial", "op": "contains", "value": "LIU"},  # LIKE '%LIU%': a percent sign in the statement
