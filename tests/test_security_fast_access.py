@@ -234,14 +234,18 @@ def test_a_criteria_rule_on_relative_dates_keeps_the_single_predicate(
     assert statements.lists() and not any(statements.merged())
 
 
-def test_a_rules_index_on_a_field_goes_with_the_field(org: Org, platform: Platform) -> None:
-    spec = {"name": "x_code", "type": "text", "label": {"en": "Code", "zh_CN": "编码"}, "indexed": True}
-    ok(org.admin.post("/api/v1/meta/objects/x_equipment/fields", spec), 201)
+def test_a_rules_indexes_follow_the_fields_it_orders(org: Org, platform: Platform) -> None:
     rule = ok(org.admin.post("/api/v1/security/sharing-rules", {
         "object": "x_equipment", "criteria": {"field": "x_status", "op": "eq", "value": "retired"},
         "share_with": {"role": org.roles["east_rep"]}, "access": "read",
     }), 201)["id"]  # fmt: skip
-    assert f"sx_{rule}_x_code" in rule_indexes(platform)
+    spec = {"name": "x_code", "type": "text", "label": {"en": "Code", "zh_CN": "编码"}, "indexed": True}
+    ok(org.admin.post("/api/v1/meta/objects/x_equipment/fields", spec), 201)
+    assert f"sx_{rule}_x_code" in rule_indexes(platform)  # a field indexed after the rule: at once
+    for indexed in (False, True):
+        ok(org.admin.patch("/api/v1/meta/objects/x_equipment/fields/x_code", {"indexed": indexed}))
+        assert (f"sx_{rule}_x_code" in rule_indexes(platform)) == indexed
+    assert f"sx_{rule}_x_serial" in rule_indexes(platform)
     assert org.admin.delete("/api/v1/meta/objects/x_equipment/fields/x_code").status_code in (200, 204)
     assert f"sx_{rule}_x_code" not in rule_indexes(platform) and f"sx_{rule}_x_serial" in rule_indexes(platform)
 

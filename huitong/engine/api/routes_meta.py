@@ -81,7 +81,10 @@ async def add_field(
     object_name: str, request: Request, body: Any = Depends(json_body), actor: Actor = Depends(current_actor)
 ) -> Response:
     require_admin(actor)
-    definition = await run_in_threadpool(service.add_field, platform_of(request).db, object_name, body, actor.user_id)
+    platform = platform_of(request)
+    definition = await run_in_threadpool(
+        service.add_field, platform.db, object_name, body, actor.user_id, platform.filter_env()
+    )
     return json_response(field_json(definition), status=201)
 
 
@@ -94,8 +97,9 @@ async def update_field(
     actor: Actor = Depends(current_actor),
 ) -> Response:
     require_admin(actor)
+    platform = platform_of(request)
     definition = await run_in_threadpool(
-        service.update_field, platform_of(request).db, object_name, field_name, body, actor.user_id
+        service.update_field, platform.db, object_name, field_name, body, actor.user_id, platform.filter_env()
     )
     return json_response(field_json(definition))
 

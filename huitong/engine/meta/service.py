@@ -21,8 +21,9 @@ from huitong.engine.meta.model import FieldDef, ObjectDef
 from huitong.engine.meta.planner import Plan
 from huitong.engine.meta.registry import lock_metadata
 from huitong.engine.meta.schema import Schema, load_schema
+from huitong.engine.meta.types.base import FilterEnv
 from huitong.engine.search.maintenance import search_fields_changed
-from huitong.engine.security import audit
+from huitong.engine.security import audit, rule_indexes
 
 # Checks that look beyond the schema (saved views, reports … added by later parts) before a field is deleted.
 # Each returns the reasons the field is still in use.
@@ -40,7 +41,12 @@ class Change:
     detail: Any = None
 
 
-def _run(db: Database, change: Change, make_plan: Callable[[Connection, Schema], Plan]) -> Schema:
+def _run(
+    db: Database, change: Change, make_plan: Callable[[Connection, Schema], Plan], env: FilterEnv | None = None,
+    object_name: str | None = None,
+) -> Schema:  # fmt: skip
+    """Plan and apply a change; with ``env``, bring ``object_name``'s sharing rules' indexes in step with its
+    fields in the same transaction (without, ``huitong migrate`` does)."""
     with db.write() as connection:
         schema = lock_metadata(connection)
         plan = make_plan(connection, schema)
@@ -53,6 +59,8 @@ def _run(db: Database, change: Change, make_plan: Callable[[Connection, Schema],
         after = load_schema(connection)
         if plan.actions:
             search_fields_changed(connection, schema, after)
+            if env is not None and object_name is not None:
+                rule_indexes.sync(connection, after, env, object_name)
             audit.record(
                 connection, change.actor_id, change.action, change.target, change.detail, now=datetime.now(UTC)
             )
@@ -79,25 +87,31 @@ def delete_object(db: Database, object_name: str, actor_id: int | None = None) -
     _run(db, change, lambda _c, schema: planner.plan_delete_object(schema, object_name))
 
 
-def add_field(db: Database, object_name: str, raw: Any, actor_id: int | None = None) -> FieldDef:
+def add_field(
+    db: Database, object_name: str, raw: Any, actor_id: int | None = None, env: FilterEnv | None = None
+) -> FieldDef:
     def make_plan(_connection: Connection, schema: Schema) -> Plan:
         owner = schema.object(object_name)
         position = max((f.position for f in owner.user_fields), default=-1) + 1
         definition = specs.read_field(raw, custom=True, position=position)
         return planner.plan_add_field(schema, object_name, definition)
 
-    schema = _run(db, Change(actor_id, "field.create", f"{object_name}.{_name_of(raw)}", raw), make_plan)
+    change = Change(actor_id, "field.create", f"{object_name}.{_name_of(raw)}", raw)
+    schema = _run(db, change, make_plan, env, object_name)
     return _as_seen(schema.object(object_name), str(raw["name"]))
 
 
-def update_field(db: Database, object_name: str, field_name: str, raw: Any, actor_id: int | None = None) -> FieldDef:
+def update_field(
+    db: Database, object_name: str, field_name: str, raw: Any, actor_id: int | None = None,
+    env: FilterEnv | None = None,
+) -> FieldDef:  # fmt: skip
     def make_plan(_connection: Connection, schema: Schema) -> Plan:
         before = _user_field(schema.object(object_name), field_name)
         after = specs.read_field(raw, custom=before.is_custom, position=before.position, partial=before)
         return planner.plan_update_field(schema, object_name, before, after)
 
     change = Change(actor_id, "field.update", f"{object_name}.{field_name}", raw)
-    return _as_seen(_run(db, change, make_plan).object(object_name), field_name)
+    return _as_seen(_run(db, change, make_plan, env, object_name).object(object_name), field_name)
 
 
 def delete_field(db: Database, object_name: str, field_name: str, actor_id: int | None = None) -> None:

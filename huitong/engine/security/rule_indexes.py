@@ -8,8 +8,8 @@ A reader's list page then reads the rule's records as one more merged part
 
 The indexes only make a part fast; what a part returns never depends on them. Criteria on relative dates
 ("closing this month") change meaning every day and get no index: a rule with such criteria keeps the single
-predicate. Made when a rule is created, dropped when it is deleted, and by ``huitong migrate`` for rules that
-predate them (``create_missing``).
+predicate. Made when a rule is created, dropped when it is deleted, kept in step with the object's fields when
+they change (``sync``), and by ``huitong migrate`` for rules that predate them (``create_missing``).
 """
 
 from __future__ import annotations
@@ -95,13 +95,30 @@ def drop(connection: Connection, table_name: str, rule_id: int | None = None, fi
             connection.exec_driver_sql(f'DROP INDEX IF EXISTS "{name}"')
 
 
+def sync(connection: Connection, schema: Schema, env: FilterEnv, object_name: str | None = None) -> None:
+    """Make the indexes rules by criteria lack and drop those no rule or sortable indexed field asks for any more:
+    for one object's rules after its fields change (indexed, unique, added), or for every rule."""
+    query = select(sharing_rules.c.id, sharing_rules.c.object_name, sharing_rules.c.criteria)
+    if object_name is not None:
+        query = query.where(sharing_rules.c.object_name == object_name)
+    wanted: dict[str, set[str]] = {}
+    for rule in connection.execute(query):
+        definition = schema.objects.get(rule.object_name)
+        if definition is None:
+            continue
+        create(connection, schema, rule.id, rule.object_name, rule.criteria, env)
+        if rule.criteria is not None and indexable(rule.criteria):
+            names = {index_name(rule.id, field.name) for field in definition.fields.values() if has_owner_index(field)}
+            wanted.setdefault(definition.table_name, set()).update(names | {index_name(rule.id, "id")})
+    objects = [schema.object(object_name)] if object_name is not None else schema.objects.values()
+    for definition in objects:
+        for index in inspect(connection).get_indexes(definition.table_name):
+            name = str(index["name"])
+            if name.startswith(PREFIX) and name not in wanted.get(definition.table_name, set()):
+                connection.exec_driver_sql(f'DROP INDEX IF EXISTS "{name}"')
+
+
 def create_missing(db: Database, env: FilterEnv) -> None:
-    """The indexes of every rule by criteria, where a rule, or a field it should order, came before them."""
+    """Every rule's indexes, where a rule, or a field it should order, came before them (``huitong migrate``)."""
     with db.write() as connection:
-        schema = lock_metadata(connection)
-        rules = connection.execute(
-            select(sharing_rules.c.id, sharing_rules.c.object_name, sharing_rules.c.criteria)
-        ).all()  # fmt: skip
-        for rule in rules:
-            if rule.object_name in schema.objects:
-                create(connection, schema, rule.id, rule.object_name, rule.criteria, env)
+        sync(connection, lock_metadata(connection), env)

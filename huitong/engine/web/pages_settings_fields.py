@@ -259,14 +259,15 @@ async def save_field(request: Request, user: PageUser, object_name: str, field_n
                           errors={"type": message})  # fmt: skip
     body, problems = field_request(form, kind, before)
     values["name"] = str(body.get("name", ""))
+    env = platform.filter_env()
     try:
         if problems:
             raise validation_failed(problems)
         if before is None:
-            await run_in_threadpool(service.add_field, platform.db, object_name, body, user.actor.user_id)
+            await run_in_threadpool(service.add_field, platform.db, object_name, body, user.actor.user_id, env)
         else:
             await run_in_threadpool(service.update_field, platform.db, object_name, before.name, body,
-                                    user.actor.user_id)  # fmt: skip
+                                    user.actor.user_id, env)  # fmt: skip
     except HuitongError as error:
         if error.status not in FORM_STATUSES:
             raise
