@@ -91,6 +91,26 @@ def test_a_managers_list_is_merged_per_role_and_owner_and_pages_exactly_like_the
     assert statements.lists() and all(statements.merged())
 
 
+def test_a_managers_remembered_parts_give_way_to_a_new_rule_and_its_removal(org: Org, statements: Statements) -> None:
+    body = {"sort": [{"field": "x_serial", "dir": "asc"}]}
+    team = {"E-EAST-M", "E-WANG-1", "E-WANG-2", "E-ZHAO-1"}
+
+    def lists_exactly(visible: set[str]) -> None:
+        want = expected(org, visible, body)
+        statements.clear()
+        assert page_through(org["east_mgr"], body, 2) == want
+        assert statements.lists() and all(statements.merged())
+
+    lists_exactly(team)
+    rule = ok(org.admin.post("/api/v1/security/sharing-rules", {
+        "object": "x_equipment", "criteria": None, "owned_by": {"role": org.roles["north_rep"]},
+        "share_with": {"role": org.roles["east_manager"]}, "access": "read",
+    }), 201)["id"]  # fmt: skip
+    lists_exactly(team | {"E-LIU-1", "E-FORMER"})
+    assert org.admin.delete(f"/api/v1/security/sharing-rules/{rule}").status_code in (200, 204)
+    lists_exactly(team)
+
+
 def test_a_rep_moved_to_another_team_takes_their_records_to_the_new_manager(
     org: Org, platform: Platform, statements: Statements
 ) -> None:

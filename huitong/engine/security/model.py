@@ -64,6 +64,7 @@ class Grant:
 FULL = Grant(True, True, True, True, True, True)
 CRUD = Grant(True, True, True, True, False, False)
 NONE = Grant()
+MAX_REMEMBERED_PARTS = 10_000
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,12 @@ class SecurityModel:
     rules: dict[str, list[Rule]]
     _contexts: dict[int, UserContext] = field(default_factory=dict)
     _principals: dict[tuple[str, int, bool], frozenset[int]] = field(default_factory=dict)
+    read_parts: dict[tuple[Any, ...], list[Any]] = field(default_factory=dict)  # SecurityPolicy.read_branches
+
+    def remember_read_parts(self, key: tuple[Any, ...], parts: list[Any]) -> None:
+        if len(self.read_parts) >= MAX_REMEMBERED_PARTS:  # bounded: filters choose among rules, users are many
+            self.read_parts.clear()
+        self.read_parts[key] = parts
 
     # -- trees -------------------------------------------------------------------------------------------------
     def users_in_roles(self, role_id: int, with_subordinates: bool) -> frozenset[int]:
