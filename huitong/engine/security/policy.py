@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Table, and_, exists, false, func, not_, or_, select, union_all
+from sqlalchemy import ColumnElement, Connection, Table, and_, exists, false, func, not_, or_, select
 
 from huitong.engine.errors import FieldError, forbidden, validation_failed
 from huitong.engine.i18n import _
@@ -28,9 +28,8 @@ from huitong.engine.records.context import Actor
 from huitong.engine.security import rule_indexes
 from huitong.engine.security.access import AccessPolicy
 from huitong.engine.security.model import Rule, SecurityCache, SecurityModel, UserContext
-from huitong.engine.security.tables import record_shares
+from huitong.engine.security.shares import READ, READ_WRITE, shared_with
 
-READ, READ_WRITE = "read", "read_write"
 MASTER_OPTION = "master_detail"
 # On an integer field holding a record id: the text field that names the record's object ({"record_of": "object_name"}).
 # Such a record (a comment) is about any record of any object, and is read exactly when that record is.
@@ -184,7 +183,7 @@ class SecurityPolicy(AccessPolicy):
             *(table.c.owner == owner for owner in sorted(owners)),
             *(table.c[OWNER_ROLE] == role for role in roles),
             *(and_(condition, others, *earlier[:index]) for index, condition in enumerate(matching)),
-            and_(others, *earlier, self._shared(user, definition, table, READ)),
+            and_(others, *earlier, shared_with(user, definition.name, table, READ)),
         ]
 
     def _rule_records(self, model: SecurityModel, definition: ObjectDef, table: Table, rule: Rule) -> Any:
@@ -283,7 +282,7 @@ class SecurityPolicy(AccessPolicy):
                     if rule.owned_by is not None:
                         matching = and_(table.c.owner.in_(sorted(model.users_of(*rule.owned_by))), matching)
                     others.append(matching)
-        others.append(self._shared(user, definition, table, level))
+        others.append(shared_with(user, definition.name, table, level))
         return owners, others
 
     def owner_scope(
@@ -314,24 +313,6 @@ class SecurityPolicy(AccessPolicy):
         default = model.default_for(definition.name)
         owners = {user.user_id} | (user.subordinate_ids if default.grant_via_hierarchy else set())
         return table.c.owner.in_(sorted(owners))
-
-    def _shared(self, user: UserContext, definition: ObjectDef, table: Table, level: str) -> ColumnElement[bool]:
-        """Shared with the user, one of their groups, their role or one of their departments: one search of the
-        (object, kind, principal) index per kind, so that the database never lists the object's every share."""
-        principals: list[tuple[str, list[int]]] = [("user", [user.user_id]), ("group", sorted(user.group_ids))]
-        principals += [("role", [user.role_id] if user.role_id is not None else []),
-                       ("department", sorted(user.department_ids))]  # fmt: skip
-        searches = []
-        for kind, ids in principals:
-            if not ids:
-                continue
-            search = select(record_shares.c.record_id).where(
-                record_shares.c.object_name == definition.name,
-                record_shares.c.principal_kind == kind,
-                record_shares.c.principal_id.in_(ids) if len(ids) > 1 else record_shares.c.principal_id == ids[0],
-            )
-            searches.append(search if level == READ else search.where(record_shares.c.access == READ_WRITE))
-        return table.c.id.in_(union_all(*searches) if len(searches) > 1 else searches[0])
 
     def _criteria(self, definition: ObjectDef, table: Table, criteria: Any) -> ColumnElement[bool]:
         # on every field of the object: a rule applies alike to users who may not see the fields it tests
@@ -470,7 +451,7 @@ class SecurityPolicy(AccessPolicy):
             if owned and (rule.criteria is None or holds(self._criteria(definition, table, rule.criteria))):
                 found.append(f"sharing_rule:{rule.id}:{rule.access}")
         for level in (READ_WRITE, READ):
-            if holds(self._shared(user, definition, table, level)):
+            if holds(shared_with(user, definition.name, table, level)):
                 found.append(f"shared:{level}")
                 break
         master = self._master_field(definition)
