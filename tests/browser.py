@@ -32,8 +32,8 @@ CHROMIUM_ARGS = [
     "--disable-sync", "--no-first-run", "--disable-quic",
 ]  # fmt: skip
 DESKTOP = {"width": 1366, "height": 900}
-SCRIPT_ERRORS: list[str] = []  # what watch_scripts saw; the browser fixture fails the test that caused any
 PHONE = {"width": 375, "height": 812}
+SCRIPT_ERRORS: list[str] = []  # what watch_scripts saw; the no_script_errors fixture fails the test that caused any
 
 
 def require_chromium() -> None:

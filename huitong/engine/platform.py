@@ -273,7 +273,7 @@ class Platform:
 
         upgrade(self.db, self.standard_objects)
         self.cache.forget()
-        rule_indexes.create_missing(self.db, self.filter_env())
+        rule_indexes.sync_all(self.db, self.filter_env())
         with self.db.write() as connection:
             self.summaries.build_missing(connection, self.cache.current(connection))
 

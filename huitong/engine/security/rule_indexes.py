@@ -9,7 +9,7 @@ A reader's list page then reads the rule's records as one more merged part
 The indexes only make a part fast; what a part returns never depends on them. Criteria on relative dates
 ("closing this month") change meaning every day and get no index: a rule with such criteria keeps the single
 predicate. Made when a rule is created, dropped when it is deleted, kept in step with the object's fields when
-they change (``sync``), and by ``huitong migrate`` for rules that predate them (``create_missing``).
+they change (``sync``), and by ``huitong migrate`` for rules that predate them (``sync_all``).
 """
 
 from __future__ import annotations
@@ -71,14 +71,17 @@ def specs(
 
 
 def create(connection: Connection, schema: Schema, rule_id: int, object_name: str, criteria: Any,
-           env: FilterEnv) -> None:  # fmt: skip
+           env: FilterEnv) -> set[str]:  # fmt: skip
+    """Make the rule's indexes it lacks; the names of all it should have (none for criteria without indexes)."""
     if criteria is None or not indexable(criteria):
-        return
+        return set()
     definition = schema.object(object_name)
     present = {index["name"] for index in inspect(connection).get_indexes(definition.table_name)}
-    for index in specs(schema, definition, rule_id, criteria, env, connection.dialect.name):
+    wanted = specs(schema, definition, rule_id, criteria, env, connection.dialect.name)
+    for index in wanted:
         if index.name not in present:
             index.create(connection)
+    return {str(index.name) for index in wanted}
 
 
 def drop(connection: Connection, table_name: str, rule_id: int | None = None, field_name: str | None = None) -> None:
@@ -104,12 +107,9 @@ def sync(connection: Connection, schema: Schema, env: FilterEnv, object_name: st
     wanted: dict[str, set[str]] = {}
     for rule in connection.execute(query):
         definition = schema.objects.get(rule.object_name)
-        if definition is None:
-            continue
-        create(connection, schema, rule.id, rule.object_name, rule.criteria, env)
-        if rule.criteria is not None and indexable(rule.criteria):
-            names = {index_name(rule.id, field.name) for field in definition.fields.values() if has_owner_index(field)}
-            wanted.setdefault(definition.table_name, set()).update(names | {index_name(rule.id, "id")})
+        if definition is not None:
+            made = create(connection, schema, rule.id, rule.object_name, rule.criteria, env)
+            wanted.setdefault(definition.table_name, set()).update(made)
     objects = [schema.object(object_name)] if object_name is not None else schema.objects.values()
     for definition in objects:
         for index in inspect(connection).get_indexes(definition.table_name):
@@ -118,7 +118,7 @@ def sync(connection: Connection, schema: Schema, env: FilterEnv, object_name: st
                 connection.exec_driver_sql(f'DROP INDEX IF EXISTS "{name}"')
 
 
-def create_missing(db: Database, env: FilterEnv) -> None:
-    """Every rule's indexes, where a rule, or a field it should order, came before them (``huitong migrate``)."""
+def sync_all(db: Database, env: FilterEnv) -> None:
+    """``sync`` for every object (``huitong migrate``): rules, or fields they order, that came before their indexes."""
     with db.write() as connection:
         sync(connection, lock_metadata(connection), env)
