@@ -41,7 +41,9 @@ class Database:
         with self.engine.connect() as connection:
             yield connection
             if connection.in_transaction():
-                connection.rollback()
+                # COMMIT ends a read as ROLLBACK would, but psycopg forgets its prepared statements on a rollback:
+                # a list page run again on this connection then reuses its plan instead of planning it anew
+                connection.commit()
 
     @contextmanager
     def write(self) -> Iterator[Connection]:

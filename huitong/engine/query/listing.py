@@ -19,7 +19,6 @@ from sqlalchemy import (
     CompoundSelect,
     Connection,
     and_,
-    bindparam,
     false,
     func,
     or_,
@@ -35,6 +34,7 @@ from huitong.engine.meta.types import ValueProblem
 from huitong.engine.meta.types.base import FilterEnv
 from huitong.engine.query.compiler import QueryBuilder
 from huitong.engine.query.filters import FieldPath, read_filter, resolve_path
+from huitong.engine.query.written import written_rows
 from huitong.engine.records.context import Actor
 from huitong.engine.records.values import HIDDEN_IN_RECORDS
 from huitong.engine.security.access import AccessPolicy
@@ -191,9 +191,9 @@ class Listing:
             single = self.builder.select(*columns, *sort_columns, node=self.node)
             if after is not None:
                 single = single.where(after)
-            query = single.order_by(*self.order_by(keys, dialect)).limit(self.limit + 1)
+            query = single.order_by(*self.order_by(keys, dialect)).limit(written_rows(self.limit + 1))
             if self.offset:
-                query = query.offset(self.offset)
+                query = query.offset(written_rows(self.offset))
         rows = [dict(row) for row in connection.execute(query).mappings()]
         more = len(rows) > self.limit
         rows = rows[: self.limit]
@@ -226,8 +226,7 @@ class Listing:
         parts = builder.access.read_branches(builder.actor, self.definition, builder.table, self.node)
         if not parts:
             return None
-        # one LIMIT parameter shared by every part: fewer parameters to send and convert
-        reach: Any = bindparam("part_limit", self.limit + 1 + (self.offset or 0))
+        reach = written_rows(self.limit + 1 + (self.offset or 0))
         order = self.order_by(keys, dialect)
         arms = []
         for arm in builder.select_parts(columns, self.node, parts):
@@ -239,8 +238,8 @@ class Listing:
         names = {f.text for f in self.fields}
         labels = [p.text if p.text in names else f"_sort{i}" for i, (_c, _d, p) in enumerate(keys)]
         outer = [pages.selected_columns[label] for label in labels]
-        query = pages.order_by(*self.order_by(keys, dialect, outer)).limit(self.limit + 1)
-        return query.offset(self.offset) if self.offset else query
+        query = pages.order_by(*self.order_by(keys, dialect, outer)).limit(written_rows(self.limit + 1))
+        return query.offset(written_rows(self.offset)) if self.offset else query
 
     def sort_row(self, keys: list[tuple[Any, bool, FieldPath]], row: Mapping[str, Any]) -> dict[str, Any]:
         names = {f.text for f in self.fields}

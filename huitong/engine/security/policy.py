@@ -24,6 +24,7 @@ from huitong.engine.meta.schema import OWNER_ROLE, Schema
 from huitong.engine.meta.types.base import FilterEnv
 from huitong.engine.query.criteria import compile_criteria, read_criteria
 from huitong.engine.query.exclusion import exclude_each_other
+from huitong.engine.query.written import written_out
 from huitong.engine.records.context import Actor
 from huitong.engine.security import rule_indexes
 from huitong.engine.security.access import AccessPolicy
@@ -112,7 +113,7 @@ class SecurityPolicy(AccessPolicy):
             return false()
         if grant.view_all or grant.modify_all:
             return None
-        return self._row_filter(model, user, definition, table, READ)
+        return written_out(self._row_filter(model, user, definition, table, READ))
 
     def read_branches(
         self, actor: Actor, definition: ObjectDef, table: Table, within: Any = None, *, ordered: bool = True,
@@ -179,16 +180,17 @@ class SecurityPolicy(AccessPolicy):
         # a rule's part: its records of those others, less an earlier rule's (each read by its partial index)
         matching = [self._rule_records(model, definition, table, rule) for rule in rules]
         earlier = [not_(func.coalesce(condition, false())) for condition in matching]
-        return [
+        parts = [
             *(table.c.owner == owner for owner in sorted(owners)),
             *(table.c[OWNER_ROLE] == role for role in roles),
             *(and_(condition, others, *earlier[:index]) for index, condition in enumerate(matching)),
             and_(others, *earlier, shared_with(user, definition.name, table, READ)),
         ]
+        return [written_out(part) for part in parts]
 
     def _rule_records(self, model: SecurityModel, definition: ObjectDef, table: Table, rule: Rule) -> Any:
-        """The records a rule by criteria shares, its values written out so that its partial indexes serve."""
-        condition = rule_indexes.literal(self._criteria(definition, table, rule.criteria))
+        """The records a rule by criteria shares (its partial indexes serve as the parts are written out)."""
+        condition = self._criteria(definition, table, rule.criteria)
         if rule.owned_by is None:
             return condition
         return and_(table.c.owner.in_(sorted(model.users_of(*rule.owned_by))), condition)
@@ -230,8 +232,8 @@ class SecurityPolicy(AccessPolicy):
             return None
         if action == "delete" and self._master_field(definition) is None:
             # deleting is for the owner and those above them, not for sharing; a detail goes with its master
-            return self._ownership(model, user, definition, table)
-        return self._row_filter(model, user, definition, table, READ_WRITE)
+            return written_out(self._ownership(model, user, definition, table))
+        return written_out(self._row_filter(model, user, definition, table, READ_WRITE))
 
     def _row_filter(
         self, model: SecurityModel, user: UserContext, definition: ObjectDef, table: Any, level: str,

@@ -17,7 +17,6 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Connection, Index, MetaData, inspect, select
-from sqlalchemy.sql import visitors
 
 from huitong.engine.db import Database
 from huitong.engine.meta.model import ObjectDef
@@ -42,16 +41,6 @@ def indexable(criteria: Any) -> bool:
 
 def index_name(rule_id: int, field_name: str) -> str:
     return f"{PREFIX}{rule_id}_{field_name}"[:63]
-
-
-def literal(condition: Any) -> Any:
-    """The condition with its values written into the SQL: a partial index serves a query only where the planner
-    sees the index's own constants (SQLite never looks into parameters, PostgreSQL not in a generic plan)."""
-
-    def inline(bind: Any) -> None:
-        bind.literal_execute = True
-
-    return visitors.cloned_traverse(condition, {}, {"bindparam": inline})
 
 
 def specs(
