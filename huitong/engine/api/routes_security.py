@@ -171,7 +171,8 @@ async def create_sharing_rule(request: Request, body: Any = Depends(json_body),
 
 @router.delete("/sharing-rules/{rule_id}")
 async def delete_sharing_rule(rule_id: PathId, request: Request, actor: Actor = Depends(current_actor)) -> Response:
-    return await _write(request, actor, lambda c, s, a, n: sharing.delete_rule(c, s, rule_id, a, n))
+    env = platform_of(request).filter_env()
+    return await _write(request, actor, lambda c, s, a, n: sharing.delete_rule(c, s, rule_id, a, env, n))
 
 
 # -- audit -----------------------------------------------------------------------------------------------------------

@@ -172,7 +172,7 @@ class _Executor:
         definition = action.definition
         owner = ObjectDef(action.object_name, {}, {definition.name: definition}, "id")
         self.drop_indexes(owner, definition)
-        # sharing rules' indexes in this field's order (a rule's criteria cannot name a field being deleted)
+        # sharing rules' tag indexes in this field's order (a rule's criteria cannot name a field being deleted)
         rule_indexes.drop(self.connection, owner.table_name, field_name=definition.name)
         self.operations.drop_column(owner.table_name, definition.name)
         self.connection.execute(

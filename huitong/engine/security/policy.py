@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Table, and_, false, func, not_, or_, select
+from sqlalchemy import ColumnElement, Connection, Table, and_, false, func, not_, or_, select, true
 
 from huitong.engine.errors import FieldError, forbidden, validation_failed
 from huitong.engine.i18n import _
@@ -30,6 +30,7 @@ from huitong.engine.security import rule_indexes
 from huitong.engine.security.access import AccessPolicy
 from huitong.engine.security.model import Rule, SecurityCache, SecurityModel, UserContext
 from huitong.engine.security.related import RelatedRecords
+from huitong.engine.security.rule_indexes import Tag
 from huitong.engine.security.shares import READ, READ_WRITE, shared_with
 
 MAX_BRANCHES = 400  # SQLite allows 500 terms in one compound SELECT
@@ -45,6 +46,7 @@ class SecurityPolicy(RelatedRecords, AccessPolicy):
         self.metadata = metadata
         self.env = env
         self._restricted: dict[tuple[int, int, int], Schema] = {}
+        self._tags: dict[tuple[Any, ...], list[tuple[Tag, Any]]] = {}
         self._lock = threading.Lock()
 
     # -- who ---------------------------------------------------------------------------------------------------
@@ -126,8 +128,8 @@ class SecurityPolicy(RelatedRecords, AccessPolicy):
         what the administrator's page reads, plus the rows each part reads past the page's end: ``1 + parts /
         PAGE`` times. The parts are chosen when that is below ``1 / share`` (the share of the organization's people
         whose records the user reads). A rule by criteria that the list's filter does not rule out is one more
-        part, read through the rule's partial indexes; a rule on relative dates has none and keeps the single
-        predicate (rule_indexes.py; decisions/0006, 0017, 0018). An aggregate reads
+        part per tag that may hold its records, read through the tag indexes; a rule on relative dates has no tag and
+        keeps the single predicate (rule_indexes.py; decisions/0006, 0017, 0018). An aggregate reads
         every row of its parts, never more than the single predicate tests, so for it (``ordered=False``) only the
         number of parts is bounded. ``by_role=False`` gives a part per person instead of per role (search reads
         terms kept per owner). A role's part trusts ``owner_role``, which the record service keeps equal to the
@@ -152,38 +154,76 @@ class SecurityPolicy(RelatedRecords, AccessPolicy):
             owners, roles = owners.union(*roles.values()), {}
         everyone = owners.union(*roles.values())
         owners = {owner for owner in owners if owner not in model.users or model.users[owner].role_id not in roles}
-        parts = len(owners) + len(roles) + len(rules) + 1
+        known = self._known_tags(model, definition) if rules else []
+        tagged = rule_indexes.tags_holding(known, rules, within)
+        parts = len(owners) + len(roles) + len(tagged) + 1
         if parts > MAX_BRANCHES or (ordered and (1 + parts / PAGE) * len(everyone) >= max(1, len(model.users))):
             return None
-        # built once per user, object and set of rules for as long as the model stands (a new version replaces it):
-        # written out for every page, a manager's parts cost about a millisecond of Python that an administrator,
-        # who has none, never pays
-        key = (user.user_id, definition.name, table, tuple(rule.id for rule in rules), by_role)
+        # built once per user, object and set of rules and tags for as long as the model stands (a new version
+        # replaces it): written out for every page, a manager's parts cost about a millisecond of Python that an
+        # administrator, who has none, never pays
+        key = (user.user_id, definition.name, table, tuple(rule.id for rule in rules),
+               tuple(tag.number for tag, _rules in tagged), by_role)  # fmt: skip
         found = model.read_parts.get(key)
         if found is None:
-            found = self._parts(model, user, definition, table, owners, roles, rules)
+            found = self._parts(model, user, definition, table, owners, roles, rules, (known, tagged))
             model.remember_read_parts(key, found)
         return list(found)  # the caller's own list: the remembered one stays as built
 
     def _parts(
         self, model: SecurityModel, user: UserContext, definition: ObjectDef, table: Table, owners: set[int],
         roles: dict[int, frozenset[int]], rules: list[Rule],
+        tags: tuple[list[tuple[Tag, Any]], list[tuple[Tag, list[Rule]]]],
     ) -> list[ColumnElement[bool]]:  # fmt: skip
         # the rest: no owner, or an owner none of the parts above reads (a role's people by their records' role)
         elsewhere: list[ColumnElement[bool]] = [table.c.owner.not_in(sorted(owners))]
         if roles:
             elsewhere.append(or_(table.c[OWNER_ROLE].is_(None), table.c[OWNER_ROLE].not_in(sorted(roles))))
         others = or_(table.c.owner.is_(None), and_(*elsewhere))
-        # a rule's part: its records of those others, less an earlier rule's (each read by its partial index)
+        # a tag's part: the records of those others it holds that the user's rules share (tags never overlap)
+        known, tagged = tags
+        schema, full = self.metadata.snapshot(), self._full(definition)
+        tag_of = rule_indexes.tag_of(schema, full, table, [tag for tag, _node in known], self.env())
+        by_tag = [
+            and_(tag_of == tag.number, self._shared_in(model, definition, table, tag, members), others)
+            for tag, members in tagged
+        ]
         matching = [self._rule_records(model, definition, table, rule) for rule in rules]
         earlier = [not_(func.coalesce(condition, false())) for condition in matching]
         parts = [
             *(table.c.owner == owner for owner in sorted(owners)),
             *(table.c[OWNER_ROLE] == role for role in roles),
-            *(and_(condition, others, *earlier[:index]) for index, condition in enumerate(matching)),
+            *by_tag,
             and_(others, *earlier, shared_with(user, definition.name, table, READ)),
         ]
         return [written_out(part) for part in parts]
+
+    def _shared_in(self, model: SecurityModel, definition: ObjectDef, table: Table, tag: Tag,
+                   members: list[Rule]) -> ColumnElement[bool]:  # fmt: skip
+        """Which of a tag's records ``members`` share: those of the tag's own criteria need only their owner."""
+        shared = []
+        for rule in members:
+            if rule_indexes.criteria_key(rule.criteria) != tag.key:
+                shared.append(self._rule_records(model, definition, table, rule))
+            elif rule.owned_by is None:
+                return true()
+            else:
+                shared.append(table.c.owner.in_(sorted(model.users_of(*rule.owned_by))))
+        return or_(*shared)
+
+    def _known_tags(self, model: SecurityModel, definition: ObjectDef) -> list[tuple[Tag, Any]]:
+        """The object's tags, each with its criteria read (kept per model, schema and time zone)."""
+        schema, env = self.metadata.snapshot(), self.env()
+        key = (model.version, schema.version, definition.name, str(env.zone))
+        found = self._tags.get(key)
+        if found is None:
+            rules = [(rule.id, rule.criteria) for rule in model.rules_for(definition.name)]
+            found = [(tag, self._criteria_node(definition, tag.criteria)) for tag in rule_indexes.tags(rules)]
+            with self._lock:
+                if len(self._tags) > 200:
+                    self._tags.clear()
+                self._tags[key] = found
+        return found
 
     def _rule_records(self, model: SecurityModel, definition: ObjectDef, table: Table, rule: Rule) -> Any:
         """The records a rule by criteria shares (its partial indexes serve as the parts are written out)."""

@@ -1,22 +1,36 @@
-"""Partial indexes of a sharing rule by criteria: its records in the order of each sortable indexed field.
+"""Indexes that give the records sharing rules by criteria share in a list's order: one set per object, by tag.
 
 "Won deals in the east → the east sales department" shares records of any owner, so no owner or role index gives
-them in a list's order. Each such rule gets, per field that has an owner index (``has_owner_index``) and for the
-default order by id, an index on ``(field, id)`` holding only the records its criteria match (``WHERE <criteria>``).
-A reader's list page then reads the rule's records as one more merged part
-(``SecurityPolicy.read_branches``, decisions/0018), stopping at the page's end.
+them in a list's order. So each record has a tag: the first rule by criteria, in rule order, whose criteria it
+meets — ``CASE WHEN <criteria 1> THEN 1 WHEN <criteria 2> THEN 2 … END``, numbered by the rules' ids. Rules with
+the same criteria (the same deals shared with two departments) share one tag. The tag is never stored: the database
+works it out as it indexes a record. Per field that has an owner index (``has_owner_index``), and for the default
+order by id, a partial index on ``(tag, field, id)`` holds the tagged records. A reader's list page reads each tag
+that may hold records of their rules as one more merged part, stopping at the page's end
+(``SecurityPolicy.read_branches``, decisions/0018).
+
+One expression for every rule keeps the table's indexes few: PostgreSQL's planner weighs each index of the table
+for each part of a page, a partial index several times as long as a plain one, and with a set of indexes per rule a
+regional manager's page took longer to plan than to run. Rules change seldom; when they do, the object's tag indexes
+are made anew in the same transaction (each reads the table once).
 
 The indexes only make a part fast; what a part returns never depends on them. Criteria on relative dates
-("closing this month") change meaning every day and get no index: a rule with such criteria keeps the single
-predicate. Made when a rule is created, dropped when it is deleted, kept in step with the object's fields when
-they change (``sync``), and by ``huitong migrate`` for rules that predate them (``sync_all``).
+("closing this month") change meaning every day and get no tag: a rule with such criteria keeps the single
+predicate. Kept in step when rules are created or deleted and when the object's fields change (``sync``), and by
+``huitong migrate`` for rules that predate them (``sync_all``).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Index, MetaData, inspect, select
+from sqlalchemy import Connection, Index, MetaData, Table, case, select
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.elements import ColumnElement, Grouping
 
 from huitong.engine.db import Database
 from huitong.engine.meta.model import ObjectDef
@@ -25,9 +39,21 @@ from huitong.engine.meta.schema import Schema, build_table, has_owner_index
 from huitong.engine.meta.types.base import FilterEnv
 from huitong.engine.query import relative_dates
 from huitong.engine.query.criteria import compile_criteria
+from huitong.engine.query.exclusion import exclude_each_other
+from huitong.engine.query.filters import Node
+from huitong.engine.security.model import Rule
 from huitong.engine.security.tables import sharing_rules
 
 PREFIX = "sx_"
+
+
+@dataclass(frozen=True)
+class Tag:
+    """Criteria some rules share, numbered by the first of them."""
+
+    number: int
+    key: str  # the criteria as canonical JSON: rules with equal keys share the tag
+    criteria: Any
 
 
 def indexable(criteria: Any) -> bool:
@@ -39,72 +65,107 @@ def indexable(criteria: Any) -> bool:
     return criteria is not None and not relative_dates.is_relative(criteria)
 
 
-def index_name(rule_id: int, field_name: str) -> str:
-    return f"{PREFIX}{rule_id}_{field_name}"[:63]
+def criteria_key(criteria: Any) -> str:
+    return json.dumps(criteria, sort_keys=True, ensure_ascii=False, default=str)
 
 
-def specs(
-    schema: Schema, definition: ObjectDef, rule_id: int, criteria: Any, env: FilterEnv, dialect: str
-) -> list[Index]:
-    table = build_table(definition, MetaData())  # apart: an index made on a table attaches to it
-    # the criteria alone: PostgreSQL weighs every partial index for every part of a page, and gives up on one at
-    # the first clause of its predicate the part does not imply (deleted records only make the index a little larger)
-    where = compile_criteria(schema, definition, table, criteria, env)
-    options: dict[str, Any] = {f"{dialect}_where": where}  # sqlite_where or postgresql_where
-    found = [Index(index_name(rule_id, "id"), table.c.id, **options)]
-    for field in definition.fields.values():
-        if has_owner_index(field):
-            leading = table.c[field.name].asc().nulls_first() if dialect == "postgresql" else table.c[field.name]
-            found.append(Index(index_name(rule_id, field.name), leading, table.c.id, **options))
+def tags(rules: Iterable[tuple[int, Any]]) -> list[Tag]:
+    """The tags of an object's rules ``(id, criteria)``: their distinct criteria with indexes, in rule order."""
+    found: dict[str, Tag] = {}
+    for number, criteria in sorted(rules, key=lambda rule: rule[0]):
+        if criteria is not None and indexable(criteria):
+            key = criteria_key(criteria)
+            found.setdefault(key, Tag(number, key, criteria))
+    return list(found.values())
+
+
+def tag_of(schema: Schema, definition: ObjectDef, table: Table, found: list[Tag], env: FilterEnv) -> Any:
+    """A record's tag as SQL (NULL for a record no rule with indexes shares); None when there are no tags."""
+    if not found:
+        return None
+    return case(*((compile_criteria(schema, definition, table, tag.criteria, env), tag.number) for tag in found))
+
+
+def tags_holding(known: list[tuple[Tag, Node]], rules: list[Rule], within: Node | None) -> list[tuple[Tag, list[Rule]]]:
+    """The tags that may hold records of ``rules`` (all with tags) that meet ``within``, each with those rules.
+
+    A record's tag is the first criteria it meets, so a rule's records have its own tag or an earlier one whose
+    criteria do not exclude the rule's."""
+    place = {tag.key: (index, node) for index, (tag, node) in enumerate(known)}
+    found = []
+    for index, (tag, node) in enumerate(known):
+        if exclude_each_other(node, within):
+            continue
+        members = []
+        for rule in rules:
+            at, rule_node = place[criteria_key(rule.criteria)]
+            if at == index or (at > index and not exclude_each_other(node, rule_node)):
+                members.append(rule)
+        if members:
+            found.append((tag, members))
     return found
 
 
-def create(connection: Connection, schema: Schema, rule_id: int, object_name: str, criteria: Any,
-           env: FilterEnv) -> set[str]:  # fmt: skip
-    """Make the rule's indexes it lacks; the names of all it should have (none for criteria without indexes)."""
-    if criteria is None or not indexable(criteria):
-        return set()
-    definition = schema.object(object_name)
-    present = {index["name"] for index in inspect(connection).get_indexes(definition.table_name)}
-    wanted = specs(schema, definition, rule_id, criteria, env, connection.dialect.name)
-    for index in wanted:
-        if index.name not in present:
-            index.create(connection)
-    return {str(index.name) for index in wanted}
+def index_name(digest: str, field_name: str) -> str:
+    return f"{PREFIX}{digest}_{field_name}"[:63]
 
 
-def drop(connection: Connection, table_name: str, rule_id: int | None = None, field_name: str | None = None) -> None:
-    """Drop the rule indexes of one rule, or of one field (before its column goes), or both."""
-    for index in inspect(connection).get_indexes(table_name):
-        name = str(index["name"])
-        if not name.startswith(PREFIX):
-            continue
-        number = name[len(PREFIX) :].partition("_")[0]
-        if not number.isdigit() or (rule_id is not None and int(number) != rule_id):
-            continue
+def specs(schema: Schema, definition: ObjectDef, found: list[Tag], env: FilterEnv, dialect: Dialect) -> list[Index]:
+    table = build_table(definition, MetaData())  # apart: an index made on a table attaches to it
+    tag: ColumnElement[Any] | None = tag_of(schema, definition, table, found, env)
+    if tag is None:
+        return []
+    written = str(tag.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    # named after the expression: rules that change it change the names, so sync makes the new and drops the old
+    digest = hashlib.sha1(f"{definition.table_name} {written}".encode()).hexdigest()[:12]
+    options: dict[str, Any] = {f"{dialect.name}_where": tag.is_not(None)}  # sqlite_where or postgresql_where
+    leading = Grouping(tag)  # an expression in an index's columns is written in parentheses
+    found_indexes = [Index(index_name(digest, "id"), leading, table.c.id, **options)]
+    for field in definition.fields.values():
+        if has_owner_index(field):
+            column = table.c[field.name].asc().nulls_first() if dialect.name == "postgresql" else table.c[field.name]
+            found_indexes.append(Index(index_name(digest, field.name), leading, column, table.c.id, **options))
+    return found_indexes
+
+
+def present(connection: Connection, table_name: str) -> set[str]:
+    """The names of a table's tag indexes (from the catalog: SQLAlchemy does not reflect SQLite's on expressions)."""
+    if connection.dialect.name == "sqlite":
+        query = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?"
+    else:
+        query = "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = %s"
+    names = {str(row[0]) for row in connection.exec_driver_sql(query, (table_name,))}
+    return {name for name in names if name.startswith(PREFIX)}
+
+
+def drop(connection: Connection, table_name: str, field_name: str) -> None:
+    """Drop the tag indexes in one field's order (before its column goes)."""
+    for name in present(connection, table_name):
+        digest = name[len(PREFIX) :].partition("_")[0]
         # compared as made: a long field's name is cut to 63 characters in the index's
-        if field_name is None or name == index_name(int(number), field_name):
+        if name == index_name(digest, field_name):
             connection.exec_driver_sql(f'DROP INDEX IF EXISTS "{name}"')
 
 
 def sync(connection: Connection, schema: Schema, env: FilterEnv, object_name: str | None = None) -> None:
-    """Make the indexes rules by criteria lack and drop those no rule or sortable indexed field asks for any more:
-    for one object's rules after its fields change (indexed, unique, added), or for every rule."""
+    """Give one object (or every object) the tag indexes its rules and sortable indexed fields ask for, and no
+    other: after a rule is created or deleted, after its fields change (indexed, unique, added), in migrations."""
     query = select(sharing_rules.c.id, sharing_rules.c.object_name, sharing_rules.c.criteria)
     if object_name is not None:
         query = query.where(sharing_rules.c.object_name == object_name)
-    wanted: dict[str, set[str]] = {}
+    rules: dict[str, list[tuple[int, Any]]] = {}
     for rule in connection.execute(query):
-        definition = schema.objects.get(rule.object_name)
-        if definition is not None:
-            made = create(connection, schema, rule.id, rule.object_name, rule.criteria, env)
-            wanted.setdefault(definition.table_name, set()).update(made)
+        rules.setdefault(rule.object_name, []).append((rule.id, rule.criteria))
     objects = [schema.object(object_name)] if object_name is not None else schema.objects.values()
     for definition in objects:
-        for index in inspect(connection).get_indexes(definition.table_name):
-            name = str(index["name"])
-            if name.startswith(PREFIX) and name not in wanted.get(definition.table_name, set()):
-                connection.exec_driver_sql(f'DROP INDEX IF EXISTS "{name}"')
+        wanted = specs(schema, definition, tags(rules.get(definition.name, [])), env, connection.dialect)
+        names = {str(index.name) for index in wanted}
+        found = present(connection, definition.table_name)
+        for name in found - names:
+            connection.exec_driver_sql(f'DROP INDEX IF EXISTS "{name}"')
+        for index in wanted:
+            if index.name not in found:
+                index.create(connection)
 
 
 def sync_all(db: Database, env: FilterEnv) -> None:

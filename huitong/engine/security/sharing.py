@@ -85,19 +85,20 @@ def create_rule(connection: Connection, schema: Schema, body: Any, actor_id: int
         )
     ).inserted_primary_key  # fmt: skip
     assert inserted is not None
-    rule_indexes.create(connection, schema, int(inserted[0]), definition.name, criteria, env)
+    rule_indexes.sync(connection, schema, env, definition.name)
     audit.record(connection, actor_id, "sharing_rule.create", definition.name, body, now=now)
     audit.security_changed(connection)
     return {"id": int(inserted[0]), **body}
 
 
-def delete_rule(connection: Connection, schema: Schema, rule_id: int, actor_id: int, now: datetime) -> None:
+def delete_rule(connection: Connection, schema: Schema, rule_id: int, actor_id: int, env: FilterEnv,
+                now: datetime) -> None:  # fmt: skip
     row = connection.execute(select(sharing_rules).where(sharing_rules.c.id == rule_id)).first()
     if row is None:
         raise not_found()
     connection.execute(delete(sharing_rules).where(sharing_rules.c.id == rule_id))
     if row.object_name in schema.objects:  # a deleted object's table took its indexes along
-        rule_indexes.drop(connection, schema.objects[row.object_name].table_name, rule_id=rule_id)
+        rule_indexes.sync(connection, schema, env, row.object_name)
     audit.record(connection, actor_id, "sharing_rule.delete", row.object_name, {"id": rule_id}, now=now)
     audit.security_changed(connection)
 
