@@ -47,6 +47,7 @@ class SecurityPolicy(RelatedRecords, AccessPolicy):
         self.env = env
         self._restricted: dict[tuple[int, int, int], Schema] = {}
         self._tags: dict[tuple[Any, ...], list[tuple[Tag, Any]]] = {}
+        self._nodes: dict[tuple[Any, ...], Any] = {}
         self._lock = threading.Lock()
 
     # -- who ---------------------------------------------------------------------------------------------------
@@ -358,7 +359,17 @@ class SecurityPolicy(RelatedRecords, AccessPolicy):
         return compile_criteria(self.metadata.snapshot(), self._full(definition), table, criteria, self.env())
 
     def _criteria_node(self, definition: ObjectDef, criteria: Any) -> Any:
-        return read_criteria(self.metadata.snapshot(), self._full(definition), criteria, self.env())
+        """Criteria read (kept per schema, day and time zone: a list page asks for each rule's)."""
+        schema, env = self.metadata.snapshot(), self.env()
+        key = (schema.version, definition.name, rule_indexes.criteria_key(criteria), str(env.zone), env.today)
+        found = self._nodes.get(key)
+        if found is None:
+            found = read_criteria(schema, self._full(definition), criteria, env)
+            with self._lock:
+                if len(self._nodes) > 2000:
+                    self._nodes.clear()
+                self._nodes[key] = found
+        return found
 
     # -- explaining -------------------------------------------------------------------------------------------
     def explain(
