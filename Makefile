@@ -30,7 +30,7 @@ test: $(STAMP) browser
 	$(BIN)/ruff check huitong tests scripts
 	$(BIN)/ruff format --check huitong tests scripts
 	$(BIN)/mypy
-	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/pytest -n 2 --dist loadgroup --durations=25
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix huitong tests scripts
