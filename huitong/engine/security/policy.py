@@ -188,6 +188,7 @@ class SecurityPolicy(RelatedRecords, AccessPolicy):
         by_tag = [
             and_(tag_of == tag.number, self._shared_in(model, definition, table, tag, members), others)
             for tag, members in tagged
+            if tag_of is not None
         ]
         matching = [self._rule_records(model, definition, table, rule) for rule in rules]
         earlier = [not_(func.coalesce(condition, false())) for condition in matching]
@@ -238,10 +239,29 @@ class SecurityPolicy(RelatedRecords, AccessPolicy):
     ) -> tuple[set[int], dict[int, frozenset[int]], list[Rule]] | None:
         """Whose records the user reads as people (themselves, owner-group rules by department or group), as whole
         roles (below theirs, owner-group rules by role), each role with its people, and the rules by criteria the
-        filter ``within`` does not rule out; None when one of those has no partial indexes (rule_indexes.py)."""
+        filter ``within`` does not rule out; None when one of those has no tag (rule_indexes.py)."""
+        owners, roles, candidates = self._people(model, user, definition, hierarchy)
+        rules = []
+        for rule, node in candidates:
+            if not exclude_each_other(node, within):
+                if not rule_indexes.indexable(rule.criteria):
+                    return None
+                rules.append(rule)
+        return set(owners), roles, rules
+
+    def _people(
+        self, model: SecurityModel, user: UserContext, definition: ObjectDef, hierarchy: bool
+    ) -> tuple[frozenset[int], dict[int, frozenset[int]], list[tuple[Rule, Any]]]:
+        """``_people_reached`` before the page's filter, kept with the parts (a page asks for it every time)."""
+        env = self.env()
+        key = ("people", user.user_id, definition.name, hierarchy, self.metadata.snapshot().version, str(env.zone),
+               env.today)  # fmt: skip
+        found = model.read_parts.get(key)
+        if found is not None:
+            return found[0]
         owners = {user.user_id}
         roles: set[int] = set()
-        rules: list[Rule] = []
+        candidates: list[tuple[Rule, Any]] = []
         if hierarchy and user.role_id is not None:
             roles |= model.roles_under(user.role_id, including=False)
         for rule in model.rules_for(definition.name):
@@ -255,12 +275,12 @@ class SecurityPolicy(RelatedRecords, AccessPolicy):
                     roles.add(principal)
                 else:
                     owners |= model.users_of(*rule.owned_by)
-            elif not exclude_each_other(self._criteria_node(definition, rule.criteria), within):
-                if not rule_indexes.indexable(rule.criteria):
-                    return None
-                rules.append(rule)
+            else:
+                candidates.append((rule, self._criteria_node(definition, rule.criteria)))
         people = {role: model.users_of("role", role, False) for role in sorted(roles)}
-        return owners, {role: them for role, them in people.items() if them}, rules
+        reached = (frozenset(owners), {role: them for role, them in people.items() if them}, candidates)
+        model.remember_read_parts(key, [reached])
+        return reached
 
     def write_filter(
         self, actor: Actor, definition: ObjectDef, table: Table, action: str

@@ -28,9 +28,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Index, MetaData, Table, case, select
+from sqlalchemy import Column, Connection, Index, Integer, MetaData, Table, case, select
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import ColumnElement, Grouping
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from huitong.engine.db import Database
 from huitong.engine.meta.model import ObjectDef
@@ -45,6 +48,7 @@ from huitong.engine.security.model import Rule
 from huitong.engine.security.tables import sharing_rules
 
 PREFIX = "sx_"
+FORM = 2  # of the tag's SQL, in the names: 1 wrote the CASE in the indexes, 2 calls a function on PostgreSQL
 
 
 @dataclass(frozen=True)
@@ -79,11 +83,48 @@ def tags(rules: Iterable[tuple[int, Any]]) -> list[Tag]:
     return list(found.values())
 
 
-def tag_of(schema: Schema, definition: ObjectDef, table: Table, found: list[Tag], env: FilterEnv) -> Any:
+class RuleTag(ColumnElement[int]):
+    """A record's tag: the CASE over the rules' criteria. On PostgreSQL, the call of a function holding that CASE
+    (``function``, made by ``sync``): the planner copies an index's expression and predicate for every part of
+    a page it plans, and a CASE over a dozen criteria made that slower than running the page."""
+
+    __visit_name__ = "rule_tag"
+    inherit_cache = True
+    _traverse_internals = [
+        ("function", InternalTraversal.dp_string),
+        ("choice", InternalTraversal.dp_clauseelement),
+        ("arguments", InternalTraversal.dp_clauseelement_list),
+    ]
+
+    def __init__(self, function: str, choice: Any, arguments: list[Any]) -> None:
+        self.function, self.choice, self.arguments = function, choice, arguments
+        self.type = Integer()
+
+
+@compiles(RuleTag)
+def _written_whole(element: RuleTag, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.choice, **kw))
+
+
+@compiles(RuleTag, "postgresql")
+def _called(element: RuleTag, compiler: Any, **kw: Any) -> str:
+    return f"{element.function}({', '.join(compiler.process(argument, **kw) for argument in element.arguments)})"
+
+
+def tag_of(schema: Schema, definition: ObjectDef, table: Table, found: list[Tag], env: FilterEnv) -> RuleTag | None:
     """A record's tag as SQL (NULL for a record no rule with indexes shares); None when there are no tags."""
     if not found:
         return None
-    return case(*((compile_criteria(schema, definition, table, tag.criteria, env), tag.number) for tag in found))
+    choice = case(*((compile_criteria(schema, definition, table, tag.criteria, env), tag.number) for tag in found))
+    arguments = sorted({column.name: column for column in _columns(choice)}.values(), key=lambda column: column.name)
+    # named after what it says: rules that change it change the names, so sync makes the new and drops the old
+    written = str(choice.compile(compile_kwargs={"literal_binds": True}))
+    digest = hashlib.sha1(f"{FORM} {definition.table_name} {written}".encode()).hexdigest()[:12]
+    return RuleTag(f"{PREFIX}{digest}", choice, arguments)
+
+
+def _columns(element: Any) -> list[Any]:
+    return [found for found in visitors.iterate(element) if isinstance(found, Column)]
 
 
 def tags_holding(known: list[tuple[Tag, Node]], rules: list[Rule], within: Node | None) -> list[tuple[Tag, list[Rule]]]:
@@ -110,22 +151,42 @@ def index_name(digest: str, field_name: str) -> str:
     return f"{PREFIX}{digest}_{field_name}"[:63]
 
 
-def specs(schema: Schema, definition: ObjectDef, found: list[Tag], env: FilterEnv, dialect: Dialect) -> list[Index]:
-    table = build_table(definition, MetaData())  # apart: an index made on a table attaches to it
-    tag: ColumnElement[Any] | None = tag_of(schema, definition, table, found, env)
+def specs(table: Table, definition: ObjectDef, tag: RuleTag | None, dialect: Dialect) -> list[Index]:
     if tag is None:
         return []
-    written = str(tag.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
-    # named after the expression: rules that change it change the names, so sync makes the new and drops the old
-    digest = hashlib.sha1(f"{definition.table_name} {written}".encode()).hexdigest()[:12]
+    digest = tag.function.removeprefix(PREFIX)
     options: dict[str, Any] = {f"{dialect.name}_where": tag.is_not(None)}  # sqlite_where or postgresql_where
     leading = Grouping(tag)  # an expression in an index's columns is written in parentheses
-    found_indexes = [Index(index_name(digest, "id"), leading, table.c.id, **options)]
+    indexes = [Index(index_name(digest, "id"), leading, table.c.id, **options)]
     for field in definition.fields.values():
         if has_owner_index(field):
             column = table.c[field.name].asc().nulls_first() if dialect.name == "postgresql" else table.c[field.name]
-            found_indexes.append(Index(index_name(digest, field.name), leading, column, table.c.id, **options))
-    return found_indexes
+            indexes.append(Index(index_name(digest, field.name), leading, column, table.c.id, **options))
+    return indexes
+
+
+def _make_function(connection: Connection, tag: RuleTag) -> None:
+    """The PostgreSQL function holding a tag's CASE: immutable (the criteria's values are written in it)."""
+    dialect = connection.dialect
+    quote = dialect.identifier_preparer.quote
+    parameters = ", ".join(f"{quote(column.name)} {column.type.compile(dialect=dialect)}" for column in tag.arguments)
+    body = str(tag.choice.compile(dialect=dialect, compile_kwargs={"literal_binds": True, "include_table": False}))
+    fence = f"${tag.function}$"
+    connection.exec_driver_sql(
+        f"CREATE OR REPLACE FUNCTION {tag.function}({parameters}) RETURNS integer LANGUAGE plpgsql IMMUTABLE "
+        f"PARALLEL SAFE AS {fence} BEGIN RETURN {body}; END {fence}".replace("%", "%%")
+    )
+
+
+def _drop_unused_functions(connection: Connection) -> None:
+    """Drop the tag functions no index uses any more (their rules changed, or their object went)."""
+    unused = connection.exec_driver_sql(
+        "SELECT p.oid::regprocedure::text FROM pg_proc p WHERE p.proname LIKE 'sx\\_%%' "
+        "AND p.pronamespace = current_schema()::regnamespace "
+        "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.refobjid = p.oid AND d.classid = 'pg_class'::regclass)"
+    )
+    for (signature,) in unused.all():
+        connection.exec_driver_sql(f"DROP FUNCTION IF EXISTS {signature}")
 
 
 def present(connection: Connection, table_name: str) -> set[str]:
@@ -158,14 +219,20 @@ def sync(connection: Connection, schema: Schema, env: FilterEnv, object_name: st
         rules.setdefault(rule.object_name, []).append((rule.id, rule.criteria))
     objects = [schema.object(object_name)] if object_name is not None else schema.objects.values()
     for definition in objects:
-        wanted = specs(schema, definition, tags(rules.get(definition.name, [])), env, connection.dialect)
+        table = build_table(definition, MetaData())  # apart: an index made on a table attaches to it
+        tag = tag_of(schema, definition, table, tags(rules.get(definition.name, [])), env)
+        wanted = specs(table, definition, tag, connection.dialect)
         names = {str(index.name) for index in wanted}
         found = present(connection, definition.table_name)
         for name in found - names:
             connection.exec_driver_sql(f'DROP INDEX IF EXISTS "{name}"')
+        if tag is not None and connection.dialect.name == "postgresql":
+            _make_function(connection, tag)
         for index in wanted:
             if index.name not in found:
                 index.create(connection)
+    if connection.dialect.name == "postgresql":
+        _drop_unused_functions(connection)
 
 
 def sync_all(db: Database, env: FilterEnv) -> None:
