@@ -2,10 +2,10 @@
 
 psycopg prepares a statement it has run a few times on a connection, and PostgreSQL then weighs one generic plan
 for it, planned without the parameters' values. A value that decides the plan's shape belongs in the text: the
-access predicate (whose records, which rule: a rule's partial index serves only where the planner sees its
-constants, which SQLite never looks for in parameters and PostgreSQL not in a generic plan; a part on an owner is
-planned for that owner) and a page's LIMIT (as a parameter, planned for a tenth of the
-table). The user's own filter values stay parameters. decisions/0018, 0019.
+access predicate (whose records, which rule tag: a tag index serves only where the planner sees the tag's
+number, and on SQLite its criteria, which SQLite never looks for in parameters and PostgreSQL not in a generic
+plan; a part on an owner is planned for that owner) and a page's LIMIT (as a parameter, planned for a tenth of the
+table). The user's own filter values stay parameters. decisions/0018, 0019, 0020.
 """
 
 from __future__ import annotations

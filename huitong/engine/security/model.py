@@ -7,9 +7,10 @@ permissions bumps the version, so every process sees it on its next request.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Connection, select
 
@@ -27,6 +28,8 @@ from huitong.engine.security.tables import (
 )
 from huitong.engine.snapshots import Snapshots
 from huitong.engine.system_tables import users
+
+T = TypeVar("T")
 
 ACTIONS = ("create", "read", "edit", "delete", "view_all", "modify_all")
 FIELD_ORDER = {"hidden": 0, "read": 1, "edit": 2}
@@ -64,7 +67,7 @@ class Grant:
 FULL = Grant(True, True, True, True, True, True)
 CRUD = Grant(True, True, True, True, False, False)
 NONE = Grant()
-MAX_REMEMBERED_PARTS = 10_000
+MAX_REMEMBERED = 10_000
 
 
 @dataclass(frozen=True)
@@ -131,12 +134,18 @@ class SecurityModel:
     rules: dict[str, list[Rule]]
     _contexts: dict[int, UserContext] = field(default_factory=dict)
     _principals: dict[tuple[str, int, bool], frozenset[int]] = field(default_factory=dict)
-    read_parts: dict[tuple[Any, ...], list[Any]] = field(default_factory=dict)  # SecurityPolicy.read_branches
+    _remembered: dict[tuple[Any, ...], Any] = field(default_factory=dict)
 
-    def remember_read_parts(self, key: tuple[Any, ...], parts: list[Any]) -> None:
-        if len(self.read_parts) >= MAX_REMEMBERED_PARTS:  # bounded: filters choose among rules, users are many
-            self.read_parts.clear()
-        self.read_parts[key] = parts
+    def remembered(self, key: tuple[Any, ...], make: Callable[[], T]) -> T:
+        """What ``make`` builds from this snapshot, built once per ``key`` (the access policy's read parts, whose
+        records a user reads, an object's rule tags): a new snapshot starts afresh."""
+        if key in self._remembered:
+            return cast(T, self._remembered[key])
+        found = make()
+        if len(self._remembered) >= MAX_REMEMBERED:  # bounded: filters choose among rules, users are many
+            self._remembered.clear()
+        self._remembered[key] = found
+        return found
 
     # -- trees -------------------------------------------------------------------------------------------------
     def users_in_roles(self, role_id: int, with_subordinates: bool) -> frozenset[int]:

@@ -46,7 +46,6 @@ class SecurityPolicy(RelatedRecords, AccessPolicy):
         self.metadata = metadata
         self.env = env
         self._restricted: dict[tuple[int, int, int], Schema] = {}
-        self._tags: dict[tuple[Any, ...], list[tuple[Tag, Any]]] = {}
         self._nodes: dict[tuple[Any, ...], Any] = {}
         self._lock = threading.Lock()
 
@@ -165,10 +164,9 @@ class SecurityPolicy(RelatedRecords, AccessPolicy):
         # administrator, who has none, never pays
         key = (user.user_id, definition.name, table, tuple(rule.id for rule in rules),
                tuple(tag.number for tag, _rules in tagged), by_role)  # fmt: skip
-        found = model.read_parts.get(key)
-        if found is None:
-            found = self._parts(model, user, definition, table, owners, roles, rules, (known, tagged))
-            model.remember_read_parts(key, found)
+        found = model.remembered(
+            key, lambda: self._parts(model, user, definition, table, owners, roles, rules, (known, tagged))
+        )
         return list(found)  # the caller's own list: the remembered one stays as built
 
     def _parts(
@@ -215,20 +213,16 @@ class SecurityPolicy(RelatedRecords, AccessPolicy):
 
     def _known_tags(self, model: SecurityModel, definition: ObjectDef) -> list[tuple[Tag, Any]]:
         """The object's tags, each with its criteria read (kept per model, schema and time zone)."""
-        schema, env = self.metadata.snapshot(), self.env()
-        key = (model.version, schema.version, definition.name, str(env.zone))
-        found = self._tags.get(key)
-        if found is None:
+        env = self.env()
+
+        def make() -> list[tuple[Tag, Any]]:
             rules = [(rule.id, rule.criteria) for rule in model.rules_for(definition.name)]
-            found = [(tag, self._criteria_node(definition, tag.criteria)) for tag in rule_indexes.tags(rules)]
-            with self._lock:
-                if len(self._tags) > 200:
-                    self._tags.clear()
-                self._tags[key] = found
-        return found
+            return [(tag, self._criteria_node(definition, tag.criteria)) for tag in rule_indexes.tags(rules)]
+
+        return model.remembered(("tags", definition.name, self.metadata.snapshot().version, str(env.zone)), make)
 
     def _rule_records(self, model: SecurityModel, definition: ObjectDef, table: Table, rule: Rule) -> Any:
-        """The records a rule by criteria shares (its partial indexes serve as the parts are written out)."""
+        """The records a rule by criteria shares (of its owner group, when it has one)."""
         condition = self._criteria(definition, table, rule.criteria)
         if rule.owned_by is None:
             return condition
@@ -256,9 +250,11 @@ class SecurityPolicy(RelatedRecords, AccessPolicy):
         env = self.env()
         key = ("people", user.user_id, definition.name, hierarchy, self.metadata.snapshot().version, str(env.zone),
                env.today)  # fmt: skip
-        found = model.read_parts.get(key)
-        if found is not None:
-            return found[0]
+        return model.remembered(key, lambda: self._find_people(model, user, definition, hierarchy))
+
+    def _find_people(
+        self, model: SecurityModel, user: UserContext, definition: ObjectDef, hierarchy: bool
+    ) -> tuple[frozenset[int], dict[int, frozenset[int]], list[tuple[Rule, Any]]]:
         owners = {user.user_id}
         roles: set[int] = set()
         candidates: list[tuple[Rule, Any]] = []
@@ -278,9 +274,7 @@ class SecurityPolicy(RelatedRecords, AccessPolicy):
             else:
                 candidates.append((rule, self._criteria_node(definition, rule.criteria)))
         people = {role: model.users_of("role", role, False) for role in sorted(roles)}
-        reached = (frozenset(owners), {role: them for role, them in people.items() if them}, candidates)
-        model.remember_read_parts(key, [reached])
-        return reached
+        return frozenset(owners), {role: them for role, them in people.items() if them}, candidates
 
     def write_filter(
         self, actor: Actor, definition: ObjectDef, table: Table, action: str
